@@ -1,0 +1,75 @@
+/**
+ * Samsa: a Kafka client for Deno, Bun and Node, in the design of Go's Sarama.
+ *
+ * - {@link Client}: metadata, leaders, coordinators and the connections everything else shares.
+ * - {@link Broker}: one connection to one broker, with every Kafka API as a typed method.
+ * - {@link newConfig}: Sarama's configuration sections with today's Kafka defaults.
+ * - Errors: {@link KafkaError} for broker error codes ({@link KError}), and Sarama's client errors.
+ *
+ * Offsets and other int64 fields are JavaScript numbers, exact up to 2^53 − 1 (285 years of
+ * 1M records/s); a value outside that range fails decoding with a clear PacketDecodingError.
+ *
+ * @example
+ * ```ts
+ * import { Broker, newConfig } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(newConfig({ clientId: "example" }));
+ * const { brokers, topics } = await broker.getMetadata({ topics: null });
+ * await broker.close();
+ * ```
+ *
+ * @module
+ */
+export { Broker, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
+export type { RequestOptions, VersionRange } from "./src/broker.ts";
+export { Client } from "./src/client.ts";
+export type { ConnectionPurpose, PartitionMetadata, TopicMetadata } from "./src/client.ts";
+export {
+  CompressionCodec,
+  IsolationLevel,
+  newConfig,
+  OffsetNewest,
+  OffsetOldest,
+  RequiredAcks,
+  validateConfig,
+} from "./src/config.ts";
+export type {
+  Config,
+  ConfigOverrides,
+  ConsumerConfig,
+  DeepPartial,
+  MetadataConfig,
+  NetConfig,
+  ProducerConfig,
+  SaslMechanism,
+} from "./src/config.ts";
+export {
+  ConfigurationError,
+  ErrAlreadyConnected,
+  ErrClosedClient,
+  ErrConnectionClosed,
+  ErrIncompleteResponse,
+  ErrInvalidPartition,
+  ErrMessageTooLarge,
+  ErrNotConnected,
+  ErrOutOfBrokers,
+  ErrRequestTimeout,
+  ErrShuttingDown,
+  ErrUnsupportedVersion,
+  KafkaError,
+  PacketDecodingError,
+  PacketEncodingError,
+  SamsaError,
+} from "./src/errors.ts";
+export { isRetriable, KError, kerrorInfo } from "./src/protocol/errors.ts";
+export type { KErrorInfo } from "./src/protocol/errors.ts";
+export { defaultTransport } from "./src/runtime/mod.ts";
+export type {
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  Socket,
+  SocketHandlers,
+  TlsOptions,
+  Transport,
+} from "./src/runtime/transport.ts";

@@ -1,0 +1,480 @@
+/**
+ * One connection to one Kafka broker (Sarama's `Broker`): framing, correlation ids, up to
+ * `net.maxOpenRequests` pipelined requests answered in order, timeouts, size limits, and version
+ * negotiation through ApiVersions on connect.
+ *
+ * Invariants:
+ * - Kafka answers a connection's requests strictly in order, so the in-flight list is a FIFO and a
+ *   response whose correlation id is not the head's is a protocol violation (connection closed).
+ * - Every frame queued in one tick leaves in a single socket write (`#out` is flushed in a microtask).
+ * - A timed-out request closes the connection: its late answer would otherwise be matched to the
+ *   next request.
+ * - Any malformed frame closes the connection and fails every pending request with the
+ *   PacketDecodingError; memory held for a partial frame never exceeds the bytes actually received.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { newConfig } from "./config.ts";
+import {
+  ErrAlreadyConnected,
+  ErrConnectionClosed,
+  ErrNotConnected,
+  ErrRequestTimeout,
+  ErrUnsupportedVersion,
+  KafkaError,
+  PacketDecodingError,
+  PacketEncodingError,
+  SamsaError,
+} from "./errors.ts";
+import { type ApiDef, decodeResponseHeader, encodeRequestFrame } from "./protocol/api.ts";
+import { ApiVersions, type ApiVersionsRequest, type ApiVersionsResponse } from "./protocol/apis/api_versions.ts";
+import { Metadata, type MetadataRequest, type MetadataResponse } from "./protocol/apis/metadata.ts";
+import { kerrorInfo, KError } from "./protocol/errors.ts";
+import { Reader } from "./protocol/reader.ts";
+import { Writer } from "./protocol/writer.ts";
+import { defaultTransport } from "./runtime/mod.ts";
+import type { Socket } from "./runtime/transport.ts";
+
+/** Library version reported to brokers in ApiVersions v3+. */
+export const SAMSA_VERSION: string = "0.1.0";
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Force this version instead of the negotiated one. */
+  version?: number;
+  /** Extra time to wait for the answer beyond `net.readTimeout` (long-polling fetches), in ms. */
+  extraTimeout?: number;
+  /** Abandon waiting (the connection is closed, as the answer would desynchronise it). */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  correlationId: number;
+  api: ApiDef<unknown, unknown>;
+  version: number;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Waiter {
+  run: () => void;
+  reject: (e: Error) => void;
+}
+
+/** A broker's supported range for one API key. */
+export interface VersionRange {
+  /** Lowest version. */
+  min: number;
+  /** Highest version. */
+  max: number;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(":");
+  const port = Number(addr.slice(i + 1));
+  let host = addr.slice(0, i);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new SamsaError(`invalid broker address "${addr}": expected host:port`);
+  }
+  return { host, port };
+}
+
+/**
+ * A connection to one broker. Safe to share: requests from any number of callers are pipelined.
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "./broker.ts";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const md = await broker.getMetadata({ topics: null });
+ * console.log(md.brokers);
+ * await broker.close();
+ * ```
+ */
+export class Broker {
+  #addr: string;
+  #id: number;
+  #rack: string | null;
+  #config: Readonly<Config>;
+  #socket: Socket | undefined;
+  #opening: Promise<void> | undefined;
+  #connectError: Error | undefined;
+  #versions = new Map<number, VersionRange>();
+  #nextCorrelationId = 0;
+  #inflight: Pending[] = [];
+  #inflightHead = 0;
+  #waiters: Waiter[] = [];
+  #out = new Writer(4096);
+  #flushScheduled = false;
+  // receive side: chunks of the frame being assembled (copies), and how many bytes they hold
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #frameSize = -1;
+  #generation = 0;
+
+  /**
+   * @param addr `host:port`
+   * @param id broker id from metadata, -1 if unknown
+   * @param rack rack from metadata
+   */
+  constructor(addr: string, id: number = -1, rack: string | null = null) {
+    splitAddr(addr);
+    this.#addr = addr;
+    this.#id = id;
+    this.#rack = rack;
+    this.#config = newConfig();
+  }
+
+  /** The broker's address, as given or as advertised in metadata. */
+  addr(): string {
+    return this.#addr;
+  }
+
+  /** The broker id from metadata, or -1 when unknown. */
+  id(): number {
+    return this.#id;
+  }
+
+  /** The broker's rack from metadata, or null. */
+  rack(): string | null {
+    return this.#rack;
+  }
+
+  /** Whether the connection is open and negotiated. */
+  connected(): boolean {
+    return this.#socket !== undefined && !this.#socket.closed && this.#opening === undefined;
+  }
+
+  /** The error of the last failed connection attempt, if any. */
+  connectError(): Error | undefined {
+    return this.#connectError;
+  }
+
+  /** The version ranges the broker advertised, by API key. */
+  apiVersionRanges(): ReadonlyMap<number, VersionRange> {
+    return this.#versions;
+  }
+
+  /**
+   * Connects, then negotiates API versions. Resolves once the broker is usable. Rejects with
+   * `ErrAlreadyConnected` if already open or opening.
+   */
+  open(config: Readonly<Config> = this.#config): Promise<void> {
+    if (this.#socket !== undefined || this.#opening !== undefined) {
+      return Promise.reject(new ErrAlreadyConnected(this.#addr));
+    }
+    this.#config = config;
+    this.#connectError = undefined;
+    const opening = this.#doOpen().then(
+      () => {
+        this.#opening = undefined;
+      },
+      (e) => {
+        this.#opening = undefined;
+        this.#connectError = e;
+        this.#teardown(e);
+        throw e;
+      },
+    );
+    this.#opening = opening;
+    return opening;
+  }
+
+  async #doOpen(): Promise<void> {
+    const { host, port } = splitAddr(this.#addr);
+    const net = this.#config.net;
+    const transport = net.transport ?? (await defaultTransport());
+    const generation = ++this.#generation;
+    const socket = await transport.connect(
+      {
+        host,
+        port,
+        tls: net.tls.enable ? net.tls.config : undefined,
+        timeoutMs: net.dialTimeout,
+        noDelay: true,
+        keepAlive: net.keepAlive,
+      },
+      {
+        onData: (chunk) => {
+          if (generation === this.#generation) this.#onData(chunk);
+        },
+        onClose: (err) => {
+          if (generation === this.#generation) {
+            this.#teardown(new ErrConnectionClosed(`${this.#addr}${err ? `: ${err.message}` : ""}`, { cause: err }));
+          }
+        },
+      },
+    );
+    if (generation !== this.#generation) {
+      socket.close();
+      throw new ErrConnectionClosed(`${this.#addr}: closed while connecting`);
+    }
+    this.#socket = socket;
+    this.#resetReceive();
+    await this.#negotiate();
+  }
+
+  async #negotiate(): Promise<void> {
+    const req: ApiVersionsRequest = { clientSoftwareName: "samsa", clientSoftwareVersion: SAMSA_VERSION };
+    let res = await this.#send(ApiVersions, req, ApiVersions.maxVersion, undefined, true);
+    if (res.errorCode === KError.UnsupportedVersion) {
+      // The broker is older than our newest ApiVersions: it tells us its range (KIP-511) or we try v0.
+      const own = res.apiKeys.find((k) => k.apiKey === ApiVersions.key);
+      const v = own ? Math.min(own.maxVersion, ApiVersions.maxVersion) : 0;
+      res = await this.#send(ApiVersions, req, v, undefined, true);
+    }
+    if (res.errorCode !== 0) throw kafkaError(res.errorCode, `ApiVersions from ${this.#addr}`);
+    this.#versions.clear();
+    for (const k of res.apiKeys) this.#versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
+  }
+
+  /**
+   * The version to use for `api` with this broker: the highest both sides speak. Produce is never
+   * sent below v3 whatever the broker advertises (Kafka 4 advertises 0 but rejects 0–2).
+   */
+  versionFor(api: ApiDef<unknown, unknown>): number {
+    const b = this.#versions.get(api.key);
+    if (!b) throw new ErrUnsupportedVersion(`${api.name} (key ${api.key}) is not supported by broker ${this.#addr}`);
+    const brokerMin = api.key === 0 ? Math.max(b.min, 3) : b.min;
+    const lo = Math.max(api.minVersion, brokerMin);
+    const hi = Math.min(api.maxVersion, b.max);
+    if (lo > hi) {
+      throw new ErrUnsupportedVersion(
+        `${api.name}: broker ${this.#addr} speaks v${b.min}-${b.max}, client v${api.minVersion}-${api.maxVersion}`,
+      );
+    }
+    return hi;
+  }
+
+  /**
+   * Sends any request and resolves with its decoded response. Waits for the connection to finish
+   * opening; uses the negotiated version unless `options.version` is set.
+   */
+  async request<Req, Res>(api: ApiDef<Req, Res>, req: Req, options: RequestOptions = {}): Promise<Res> {
+    if (this.#opening) await this.#opening;
+    if (!this.#socket || this.#socket.closed) throw new ErrNotConnected(this.#addr);
+    const version = options.version ?? this.versionFor(api as ApiDef<unknown, unknown>);
+    return this.#send(api, req, version, options, false);
+  }
+
+  #send<Req, Res>(
+    api: ApiDef<Req, Res>,
+    req: Req,
+    version: number,
+    options: RequestOptions | undefined,
+    opening: boolean,
+  ): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const run = (): void => {
+        const socket = this.#socket;
+        if (!socket || socket.closed) return reject(new ErrNotConnected(this.#addr));
+        const correlationId = this.#nextCorrelationId;
+        this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
+        const start = this.#out.pos;
+        let size: number;
+        try {
+          size = encodeRequestFrame(this.#out, api, version, correlationId, this.#config.clientId, req);
+        } catch (e) {
+          this.#out.pos = start;
+          this.#releaseSlot();
+          return reject(e instanceof SamsaError ? e : new PacketEncodingError(String(e), { cause: e }));
+        }
+        if (size - 4 > this.#config.net.maxRequestSize) {
+          this.#out.pos = start;
+          this.#releaseSlot();
+          return reject(
+            new PacketEncodingError(`${api.name} request of ${size - 4} bytes exceeds net.maxRequestSize`),
+          );
+        }
+        this.#scheduleFlush();
+        if (api.noResponse?.(req)) {
+          this.#releaseSlot();
+          return resolve(undefined as Res);
+        }
+        const pending: Pending = {
+          correlationId,
+          api: api as ApiDef<unknown, unknown>,
+          version,
+          resolve: resolve as (v: unknown) => void,
+          reject,
+          timer: undefined,
+        };
+        const timeout = this.#config.net.readTimeout + (options?.extraTimeout ?? 0);
+        pending.timer = setTimeout(() => {
+          this.#fail(new ErrRequestTimeout(`${api.name} to ${this.#addr} got no answer within ${timeout} ms`));
+        }, timeout);
+        this.#inflight.push(pending);
+        const signal = options?.signal;
+        if (signal) {
+          const onAbort = (): void => this.#fail(signal.reason ?? new SamsaError("request aborted"));
+          if (signal.aborted) onAbort();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }
+      };
+      if (opening || this.#inflight.length - this.#inflightHead < this.#config.net.maxOpenRequests) run();
+      else this.#waiters.push({ run, reject });
+    });
+  }
+
+  // A slot freed without a response (acks=0, encoding failure): let the next waiter send.
+  #releaseSlot(): void {
+    const w = this.#waiters.shift();
+    if (w) queueMicrotask(w.run);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      if (this.#out.pos === 0) return;
+      const bytes = this.#out.toBytes();
+      this.#out.reset();
+      this.#socket?.write(bytes);
+    });
+  }
+
+  #resetReceive(): void {
+    this.#chunks = [];
+    this.#buffered = 0;
+    this.#frameSize = -1;
+  }
+
+  #onData(chunk: Uint8Array): void {
+    this.#chunks.push(chunk.slice());
+    this.#buffered += chunk.length;
+    try {
+      for (;;) {
+        if (this.#frameSize < 0) {
+          if (this.#buffered < 4) return;
+          const head = this.#take(4);
+          const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+          if (size < 4 || size > this.#config.net.maxResponseSize) {
+            throw new PacketDecodingError(
+              size < 4
+                ? `invalid response size ${size} from ${this.#addr}`
+                : `response of ${size} bytes from ${this.#addr} exceeds net.maxResponseSize (${this.#config.net.maxResponseSize})`,
+            );
+          }
+          this.#frameSize = size;
+        }
+        if (this.#buffered < this.#frameSize) return;
+        const frame = this.#take(this.#frameSize);
+        this.#frameSize = -1;
+        this.#dispatch(frame);
+        if (!this.#socket) return;
+      }
+    } catch (e) {
+      const err = e instanceof SamsaError ? e : new PacketDecodingError(String(e), { cause: e });
+      this.#fail(err);
+    }
+  }
+
+  // Removes n bytes from the front of the buffered chunks; one copy at most.
+  #take(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    let out: Uint8Array;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      out = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.#chunks[0];
+        const want = n - filled;
+        if (c.length <= want) {
+          out.set(c, filled);
+          filled += c.length;
+          this.#chunks.shift();
+        } else {
+          out.set(c.subarray(0, want), filled);
+          this.#chunks[0] = c.subarray(want);
+          filled += want;
+        }
+      }
+    }
+    this.#buffered -= n;
+    return out;
+  }
+
+  #dispatch(frame: Uint8Array): void {
+    const p = this.#inflight[this.#inflightHead];
+    if (!p) throw new PacketDecodingError(`unexpected response from ${this.#addr} with no request in flight`);
+    const r = new Reader(frame);
+    const correlationId = decodeResponseHeader(r, p.api.responseHeaderVersion(p.version));
+    if (correlationId !== p.correlationId) {
+      throw new PacketDecodingError(
+        `correlation id mismatch from ${this.#addr}: expected ${p.correlationId}, got ${correlationId}`,
+      );
+    }
+    const res = p.api.decodeResponse(r, p.version);
+    this.#inflightHead++;
+    if (this.#inflightHead > 64 && this.#inflightHead * 2 > this.#inflight.length) {
+      this.#inflight = this.#inflight.slice(this.#inflightHead);
+      this.#inflightHead = 0;
+    }
+    clearTimeout(p.timer);
+    p.resolve(res);
+    const w = this.#waiters.shift();
+    if (w) w.run();
+  }
+
+  // A fatal connection error: close and fail everything pending.
+  #fail(err: Error): void {
+    this.#teardown(err);
+  }
+
+  #teardown(err: Error): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#generation++;
+    socket?.close();
+    const pending = this.#inflight.slice(this.#inflightHead);
+    this.#inflight = [];
+    this.#inflightHead = 0;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    this.#out.reset();
+    this.#resetReceive();
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    for (const w of waiters) w.reject(err);
+  }
+
+  /** Closes the connection; pending requests fail with `ErrConnectionClosed`. */
+  close(): Promise<void> {
+    if (!this.#socket && !this.#opening) return Promise.resolve();
+    this.#teardown(new ErrConnectionClosed(`${this.#addr}: closed by client`));
+    return Promise.resolve();
+  }
+
+  /** `await using broker = ...` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** ApiVersions at the negotiated version. */
+  apiVersions(req: ApiVersionsRequest = {}): Promise<ApiVersionsResponse> {
+    return this.request(ApiVersions, req);
+  }
+
+  /** Metadata; `topics: null` asks for every topic. */
+  getMetadata(req: MetadataRequest): Promise<MetadataResponse> {
+    return this.request(Metadata, req);
+  }
+}
+
+/** A {@link KafkaError} for a broker error code, with optional context. */
+export function kafkaError(code: number, context?: string, detail?: string | null): KafkaError {
+  const info = kerrorInfo(code);
+  const msg = [context, info.message, detail].filter(Boolean).join(": ");
+  return new KafkaError(code, info.name, msg, info.retriable);
+}

@@ -1,0 +1,455 @@
+/**
+ * The Client (Sarama's `Client`): seed brokers, the metadata cache and its refresh, partition
+ * leaders, group coordinators, and the broker connections that producers, consumers and admin share.
+ *
+ * Each broker gets one connection per purpose (`meta`, `produce`, `fetch`, `group`), opened on
+ * first use: a broker answers one connection's requests in order, so a long-polling Fetch must not
+ * sit in front of a Produce or a Heartbeat.
+ *
+ * @module
+ */
+import { Broker, kafkaError } from "./broker.ts";
+import { type Config, type ConfigOverrides, newConfig } from "./config.ts";
+import { ErrClosedClient, ErrOutOfBrokers, SamsaError } from "./errors.ts";
+import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
+import { ListOffsets } from "./protocol/apis/list_offsets.ts";
+import { Metadata, type MetadataResponse } from "./protocol/apis/metadata.ts";
+import { isRetriable, KError } from "./protocol/errors.ts";
+
+/** Which connection to a broker a request travels on. */
+export type ConnectionPurpose = "meta" | "produce" | "fetch" | "group";
+
+/** A partition as the cluster metadata describes it. */
+export interface PartitionMetadata {
+  /** Partition index. */
+  readonly id: number;
+  /** Leader broker id, -1 while there is none. */
+  readonly leader: number;
+  /** Leader epoch, -1 if unknown. */
+  readonly leaderEpoch: number;
+  /** All replicas. */
+  readonly replicas: readonly number[];
+  /** In-sync replicas. */
+  readonly isr: readonly number[];
+  /** Offline replicas. */
+  readonly offline: readonly number[];
+  /** Partition-level error code from the last refresh. */
+  readonly errorCode: number;
+}
+
+/** A topic as the cluster metadata describes it. */
+export interface TopicMetadata {
+  /** Topic name. */
+  readonly name: string;
+  /** Topic id. */
+  readonly topicId: string;
+  /** Whether the topic is internal. */
+  readonly isInternal: boolean;
+  /** Partitions, sorted by id. */
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+interface BrokerInfo {
+  id: number;
+  addr: string;
+  rack: string | null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Kafka client: share one between any number of producers and consumers, and `close()` it when
+ * done.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "./client.ts";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * console.log(await client.topics());
+ * console.log(await client.partitions("orders"));
+ * await client.close();
+ * ```
+ */
+export class Client {
+  #config: Readonly<Config>;
+  #seeds: string[];
+  #seedIndex = 0;
+  #brokers = new Map<number, BrokerInfo>();
+  #conns = new Map<string, Broker>();
+  #opening = new Map<string, Promise<Broker>>();
+  #topics = new Map<string, TopicMetadata>();
+  #coordinators = new Map<string, number>();
+  #controllerId = -1;
+  #clusterId: string | null = null;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #fullRefresh: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(seeds: string[], config: Readonly<Config>) {
+    this.#seeds = seeds;
+    this.#config = config;
+  }
+
+  /**
+   * Connects to the cluster through the seed brokers and loads the metadata. Rejects with
+   * `ErrOutOfBrokers` when no seed answers.
+   */
+  static async connect(addrs: string[], config: Readonly<Config> | ConfigOverrides = {}): Promise<Client> {
+    if (!Array.isArray(addrs) || addrs.length === 0) {
+      throw new SamsaError("Client.connect needs at least one broker address");
+    }
+    const conf = isFullConfig(config) ? config : newConfig(config);
+    // shuffle seeds so many clients spread their first connection
+    const seeds = [...addrs].sort(() => Math.random() - 0.5);
+    const client = new Client(seeds, conf);
+    try {
+      await client.refreshMetadata();
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+    if (conf.metadata.refreshFrequency > 0) {
+      client.#refreshTimer = setInterval(() => {
+        client.refreshMetadata().catch(() => {/* next tick retries; users see errors on use */});
+      }, conf.metadata.refreshFrequency);
+    }
+    return client;
+  }
+
+  /** The client's configuration. */
+  config(): Readonly<Config> {
+    return this.#config;
+  }
+
+  /** Whether `close()` was called. */
+  closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The cluster id from the last metadata refresh. */
+  clusterId(): string | null {
+    return this.#clusterId;
+  }
+
+  /** The known brokers: id, address and rack. */
+  brokers(): { id: number; addr: string; rack: string | null }[] {
+    return [...this.#brokers.values()].sort((a, b) => a.id - b.id).map((b) => ({ ...b }));
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ErrClosedClient();
+  }
+
+  /** A connected broker by id and purpose (opened on first use). */
+  async broker(id: number, purpose: ConnectionPurpose = "meta"): Promise<Broker> {
+    this.#check();
+    const info = this.#brokers.get(id);
+    if (!info) {
+      await this.refreshMetadata();
+      if (!this.#brokers.has(id)) throw new ErrOutOfBrokers(`broker ${id} is not in the cluster metadata`);
+    }
+    return this.#connection(this.#brokers.get(id)!, purpose);
+  }
+
+  async #connection(info: BrokerInfo, purpose: ConnectionPurpose): Promise<Broker> {
+    const key = `${info.id}:${purpose}:${info.addr}`;
+    const existing = this.#conns.get(key);
+    if (existing?.connected()) return existing;
+    const inflight = this.#opening.get(key);
+    if (inflight) return inflight;
+    const opening = (async () => {
+      const b = existing ?? new Broker(info.addr, info.id, info.rack);
+      this.#conns.set(key, b);
+      await b.open(this.#config);
+      return b;
+    })().finally(() => this.#opening.delete(key));
+    this.#opening.set(key, opening);
+    return opening;
+  }
+
+  /**
+   * Any reachable broker's `meta` connection: known brokers first, then the seeds, in rotation.
+   * Rejects with `ErrOutOfBrokers` when none answers.
+   */
+  async anyBroker(): Promise<Broker> {
+    this.#check();
+    const candidates: BrokerInfo[] = [];
+    for (const b of this.#conns.values()) {
+      if (b.connected() && b.id() >= 0 && this.#conns.get(`${b.id()}:meta:${b.addr()}`) === b) {
+        return b;
+      }
+    }
+    for (const b of this.#brokers.values()) candidates.push(b);
+    for (let i = 0; i < this.#seeds.length; i++) {
+      const addr = this.#seeds[(this.#seedIndex + i) % this.#seeds.length];
+      candidates.push({ id: -1, addr, rack: null });
+    }
+    const errors: string[] = [];
+    for (const c of candidates) {
+      try {
+        return await this.#connection(c, "meta");
+      } catch (e) {
+        errors.push(`${c.addr}: ${(e as Error).message}`);
+        if (c.id < 0) this.#seedIndex = (this.#seedIndex + 1) % this.#seeds.length;
+      }
+    }
+    throw new ErrOutOfBrokers(errors.join("; "));
+  }
+
+  /**
+   * Refreshes metadata for `topics` (all topics when none are given). Retries while leaders are
+   * being elected (`metadata.retry`).
+   */
+  refreshMetadata(...topics: string[]): Promise<void> {
+    this.#check();
+    if (topics.length === 0) {
+      this.#fullRefresh ??= this.#refresh(null).finally(() => (this.#fullRefresh = undefined));
+      return this.#fullRefresh;
+    }
+    return this.#refresh(topics);
+  }
+
+  async #refresh(topics: string[] | null): Promise<void> {
+    const { max, backoff } = this.#config.metadata.retry;
+    for (let attempt = 0;; attempt++) {
+      let res: MetadataResponse;
+      try {
+        const broker = await this.anyBroker();
+        res = await broker.getMetadata({
+          topics: topics ? topics.map((name) => ({ name })) : null,
+          allowAutoTopicCreation: this.#config.metadata.allowAutoTopicCreation,
+        });
+      } catch (e) {
+        if (this.#closed) throw new ErrClosedClient();
+        if (attempt >= max || e instanceof ErrOutOfBrokers) throw e;
+        await sleep(backoff);
+        continue;
+      }
+      const pendingElection = this.#apply(res, topics);
+      if (!pendingElection || attempt >= max) return;
+      await sleep(backoff);
+    }
+  }
+
+  // Merges a metadata response into the cache; returns true if a requested topic still waits for a leader.
+  #apply(res: MetadataResponse, requested: string[] | null): boolean {
+    if (res.brokers.length > 0) {
+      const next = new Map<number, BrokerInfo>();
+      for (const b of res.brokers) next.set(b.nodeId, { id: b.nodeId, addr: `${b.host}:${b.port}`, rack: b.rack });
+      // close connections to brokers that left or moved
+      for (const [key, conn] of this.#conns) {
+        const info = next.get(conn.id());
+        if (conn.id() >= 0 && (!info || info.addr !== conn.addr())) {
+          conn.close();
+          this.#conns.delete(key);
+        }
+      }
+      this.#brokers = next;
+    }
+    this.#controllerId = res.controllerId;
+    this.#clusterId = res.clusterId;
+    let waiting = false;
+    if (requested === null) {
+      const seen = new Set(res.topics.map((t) => t.name));
+      for (const name of this.#topics.keys()) if (!seen.has(name)) this.#topics.delete(name);
+    }
+    for (const t of res.topics) {
+      if (t.name === null) continue;
+      if (t.errorCode !== 0) {
+        if (isRetriable(t.errorCode) || t.errorCode === KError.LeaderNotAvailable) waiting ||= requested !== null;
+        if (t.errorCode === KError.UnknownTopicOrPartition) this.#topics.delete(t.name);
+        continue;
+      }
+      const partitions = t.partitions
+        .map((p): PartitionMetadata => ({
+          id: p.partitionIndex,
+          leader: p.leaderId,
+          leaderEpoch: p.leaderEpoch,
+          replicas: p.replicaNodes,
+          isr: p.isrNodes,
+          offline: p.offlineReplicas,
+          errorCode: p.errorCode,
+        }))
+        .sort((a, b) => a.id - b.id);
+      if (requested !== null && partitions.some((p) => p.leader < 0)) waiting = true;
+      this.#topics.set(t.name, { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions });
+    }
+    return waiting;
+  }
+
+  async #topic(topic: string): Promise<TopicMetadata> {
+    this.#check();
+    let t = this.#topics.get(topic);
+    if (!t) {
+      await this.refreshMetadata(topic);
+      t = this.#topics.get(topic);
+      if (!t) throw kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
+    }
+    return t;
+  }
+
+  /** Topic metadata from the cache only, without any I/O; `undefined` if not loaded. */
+  cachedTopic(topic: string): TopicMetadata | undefined {
+    return this.#topics.get(topic);
+  }
+
+  /** The name of a cached topic by id, or `undefined`. */
+  topicNameById(topicId: string): string | undefined {
+    for (const t of this.#topics.values()) if (t.topicId === topicId) return t.name;
+    return undefined;
+  }
+
+  /** Topic metadata from the cache (refreshed if the topic is unknown). */
+  topicMetadata(topic: string): Promise<TopicMetadata> {
+    return this.#topic(topic);
+  }
+
+  /** The names of all topics in the cluster (from the cache; refresh with `refreshMetadata()`). */
+  topics(): Promise<string[]> {
+    this.#check();
+    return Promise.resolve([...this.#topics.keys()].sort());
+  }
+
+  /** All partition ids of a topic, sorted. */
+  async partitions(topic: string): Promise<number[]> {
+    return (await this.#topic(topic)).partitions.map((p) => p.id);
+  }
+
+  /** Partition ids that currently have a leader. */
+  async writablePartitions(topic: string): Promise<number[]> {
+    return (await this.#topic(topic)).partitions.filter((p) => p.leader >= 0).map((p) => p.id);
+  }
+
+  async #partition(topic: string, partition: number): Promise<PartitionMetadata> {
+    const t = await this.#topic(topic);
+    const p = t.partitions.find((x) => x.id === partition);
+    if (!p) throw kafkaError(KError.UnknownTopicOrPartition, `${topic}/${partition}`);
+    return p;
+  }
+
+  /** Replica ids of a partition. */
+  async replicas(topic: string, partition: number): Promise<number[]> {
+    return [...(await this.#partition(topic, partition)).replicas];
+  }
+
+  /** In-sync replica ids of a partition. */
+  async inSyncReplicas(topic: string, partition: number): Promise<number[]> {
+    return [...(await this.#partition(topic, partition)).isr];
+  }
+
+  /** Offline replica ids of a partition. */
+  async offlineReplicas(topic: string, partition: number): Promise<number[]> {
+    return [...(await this.#partition(topic, partition)).offline];
+  }
+
+  /** The leader's id and epoch for a partition; refreshes metadata while there is no leader. */
+  async leaderAndEpoch(topic: string, partition: number): Promise<{ id: number; epoch: number }> {
+    let p = await this.#partition(topic, partition);
+    if (p.leader < 0) {
+      await this.refreshMetadata(topic);
+      p = await this.#partition(topic, partition);
+      if (p.leader < 0) throw kafkaError(KError.LeaderNotAvailable, `${topic}/${partition}`);
+    }
+    return { id: p.leader, epoch: p.leaderEpoch };
+  }
+
+  /** The leader broker of a partition, connected for `purpose`. */
+  async leader(topic: string, partition: number, purpose: ConnectionPurpose = "meta"): Promise<Broker> {
+    const { id } = await this.leaderAndEpoch(topic, partition);
+    return this.broker(id, purpose);
+  }
+
+  /** The controller broker (for admin requests). */
+  async controller(): Promise<Broker> {
+    this.#check();
+    if (this.#controllerId < 0) await this.refreshMetadata();
+    if (this.#controllerId < 0) throw new ErrOutOfBrokers("the cluster reports no controller");
+    return this.broker(this.#controllerId, "meta");
+  }
+
+  /**
+   * The offset at `time` (ms since epoch) for a partition, or the log end (`OffsetNewest`) or
+   * log start (`OffsetOldest`). Follows leader moves.
+   */
+  async getOffset(topic: string, partition: number, time: number): Promise<number> {
+    for (let attempt = 0;; attempt++) {
+      const broker = await this.leader(topic, partition);
+      const res = await broker.request(ListOffsets, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: time }] }],
+      });
+      const p = res.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
+      if (!p) throw kafkaError(KError.UnknownTopicOrPartition, `ListOffsets ${topic}/${partition}: missing from response`);
+      if (p.errorCode === 0) return p.offset;
+      if (isRetriable(p.errorCode) && attempt < this.#config.metadata.retry.max) {
+        await sleep(this.#config.metadata.retry.backoff);
+        await this.refreshMetadata(topic);
+        continue;
+      }
+      throw kafkaError(p.errorCode, `ListOffsets ${topic}/${partition}`);
+    }
+  }
+
+  /** The coordinator of a consumer group (cached; see `refreshCoordinator`). */
+  async coordinator(group: string, purpose: ConnectionPurpose = "group"): Promise<Broker> {
+    this.#check();
+    let id = this.#coordinators.get(`g:${group}`);
+    if (id === undefined) id = await this.#findCoordinator(group, 0);
+    return this.broker(id, purpose);
+  }
+
+  /** The coordinator of a transactional id. */
+  async transactionCoordinator(transactionalId: string): Promise<Broker> {
+    this.#check();
+    let id = this.#coordinators.get(`t:${transactionalId}`);
+    if (id === undefined) id = await this.#findCoordinator(transactionalId, 1);
+    return this.broker(id, "group");
+  }
+
+  /** Forgets the cached coordinator of a group and asks the cluster again. */
+  async refreshCoordinator(group: string): Promise<void> {
+    this.#coordinators.delete(`g:${group}`);
+    await this.#findCoordinator(group, 0);
+  }
+
+  async #findCoordinator(key: string, keyType: number): Promise<number> {
+    for (let attempt = 0;; attempt++) {
+      const broker = await this.anyBroker();
+      const v = broker.versionFor(FindCoordinator);
+      const res = await broker.request(FindCoordinator, { key, keyType, coordinatorKeys: [key] });
+      const c = v >= 4
+        ? res.coordinators.find((x) => x.key === key)
+        : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+      if (!c) throw kafkaError(KError.CoordinatorNotAvailable, `FindCoordinator ${key}: missing from response`);
+      if (c.errorCode === 0) {
+        if (!this.#brokers.has(c.nodeId)) this.#brokers.set(c.nodeId, { id: c.nodeId, addr: `${c.host}:${c.port}`, rack: null });
+        this.#coordinators.set(`${keyType === 0 ? "g" : "t"}:${key}`, c.nodeId);
+        return c.nodeId;
+      }
+      if (isRetriable(c.errorCode) && attempt < this.#config.metadata.retry.max + 5) {
+        await sleep(this.#config.metadata.retry.backoff);
+        continue;
+      }
+      throw kafkaError(c.errorCode, `FindCoordinator ${key}`, c.errorMessage);
+    }
+  }
+
+  /** Closes every connection and stops the background refresh. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#refreshTimer);
+    await Promise.all([...this.#conns.values()].map((b) => b.close()));
+    this.#conns.clear();
+  }
+
+  /** `await using client = ...` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function isFullConfig(c: unknown): c is Readonly<Config> {
+  return typeof c === "object" && c !== null && Object.isFrozen(c) && "net" in c && "producer" in c;
+}

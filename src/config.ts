@@ -1,0 +1,414 @@
+/**
+ * Configuration, in Sarama's sections (`net`, `metadata`, `producer`, `consumer`, `clientId`,
+ * `channelBufferSize`). Durations are milliseconds. {@link newConfig} fills every default, validates,
+ * and freezes the result.
+ *
+ * Where today's Kafka practice differs from Sarama's old defaults, Samsa follows the Java client:
+ * `producer.requiredAcks` is `WaitForAll` with `producer.idempotent` on (Sarama: WaitForLocal, not
+ * idempotent), the default partitioner is murmur2 like Java's (Sarama: FNV-1a hash), and
+ * `consumer.fetch.default` is 1 MiB (Sarama's seed: 32 KiB).
+ *
+ * @module
+ */
+import { ConfigurationError } from "./errors.ts";
+import type { TlsOptions, Transport } from "./runtime/transport.ts";
+
+/** How many replica acknowledgements a produce request waits for. */
+export const RequiredAcks = {
+  /** No response at all; the TCP ACK is all you get. */
+  NoResponse: 0,
+  /** Wait for the leader's local commit. */
+  WaitForLocal: 1,
+  /** Wait for all in-sync replicas. */
+  WaitForAll: -1,
+} as const;
+/** One of {@link RequiredAcks}. */
+export type RequiredAcks = typeof RequiredAcks[keyof typeof RequiredAcks];
+
+/** Compression codecs, by their record-batch attribute value. */
+export const CompressionCodec = {
+  /** No compression. */
+  None: 0,
+  /** gzip. */
+  GZIP: 1,
+  /** snappy (xerial framing for interop with the Java client). */
+  Snappy: 2,
+  /** LZ4 frame format. */
+  LZ4: 3,
+  /** Zstandard. */
+  ZSTD: 4,
+} as const;
+/** One of {@link CompressionCodec}. */
+export type CompressionCodec = typeof CompressionCodec[keyof typeof CompressionCodec];
+
+/** Special offsets for `getOffset` and `consumePartition`. */
+export const OffsetNewest: -1 = -1;
+/** The oldest offset still available on the broker. */
+export const OffsetOldest: -2 = -2;
+
+/** Transaction isolation for consumers. */
+export const IsolationLevel = {
+  /** See every record, including those of open and aborted transactions. */
+  ReadUncommitted: 0,
+  /** See only records of committed transactions (and non-transactional ones). */
+  ReadCommitted: 1,
+} as const;
+/** One of {@link IsolationLevel}. */
+export type IsolationLevel = typeof IsolationLevel[keyof typeof IsolationLevel];
+
+/** SASL mechanisms. */
+export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+
+/** Network settings used by every broker connection. */
+export interface NetConfig {
+  /** Requests allowed in flight on one connection before sending waits. @default 5 */
+  maxOpenRequests: number;
+  /** How long to wait for a connection to open, in ms. @default 30000 */
+  dialTimeout: number;
+  /** How long to wait for a response, in ms (long-polling fetches add their wait time). @default 30000 */
+  readTimeout: number;
+  /** How long a request may wait to be written, in ms. @default 30000 */
+  writeTimeout: number;
+  /** TCP keep-alive initial delay in ms; 0 disables it. @default 0 */
+  keepAlive: number;
+  /** Largest request the client will send, in bytes. @default 104857600 */
+  maxRequestSize: number;
+  /** Largest response the client will read; larger frames fail with PacketDecodingError. @default 104857600 */
+  maxResponseSize: number;
+  /** TLS settings. */
+  tls: {
+    /** Connect with TLS. @default false */
+    enable: boolean;
+    /** TLS options (CA, client cert, server name, verification). @default {} */
+    config: TlsOptions;
+  };
+  /** SASL authentication. */
+  sasl: {
+    /** Authenticate with SASL. @default false */
+    enable: boolean;
+    /** Mechanism. @default "PLAIN" */
+    mechanism: SaslMechanism;
+    /** User name. @default "" */
+    user: string;
+    /** Password. @default "" */
+    password: string;
+  };
+  /** Socket implementation; `undefined` picks the running runtime's own. @default undefined */
+  transport?: Transport;
+}
+
+/** Metadata management settings used by the Client. */
+export interface MetadataConfig {
+  /** Retries while a leader election runs. */
+  retry: {
+    /** Number of retries. @default 3 */
+    max: number;
+    /** Wait between retries, in ms. @default 250 */
+    backoff: number;
+  };
+  /** Background refresh interval in ms; 0 disables it. @default 600000 */
+  refreshFrequency: number;
+  /** Refresh metadata of all topics rather than only those in use. @default true */
+  full: boolean;
+  /** Let metadata requests auto-create topics (if the broker allows it). @default true */
+  allowAutoTopicCreation: boolean;
+}
+
+/** Producer settings. */
+export interface ProducerConfig {
+  /** Largest message (record batch) size in bytes; keep ≤ the broker's `message.max.bytes`. @default 1000000 */
+  maxMessageBytes: number;
+  /** Acknowledgement level. @default RequiredAcks.WaitForAll */
+  requiredAcks: RequiredAcks;
+  /** How long the broker may wait for the acks, in ms. @default 10000 */
+  timeout: number;
+  /** Compression codec. @default CompressionCodec.None */
+  compression: CompressionCodec;
+  /** Compression level; -1000 means the codec's default. @default -1000 */
+  compressionLevel: number;
+  /** Idempotent delivery (exactly one copy per partition, in order). Needs WaitForAll. @default true */
+  idempotent: boolean;
+  /**
+   * Builds the partitioner of each topic (Sarama's `PartitionerConstructor`); `undefined` means the
+   * Java-compatible murmur2 partitioner. @default undefined
+   */
+  partitioner?: (topic: string) => {
+    partition(msg: { topic: string; key: Uint8Array | null; partition?: number; valueSize?: number }, numPartitions: number): number;
+    requiresConsistency(): boolean;
+  };
+  /** Bytes of messages the producer may hold (queued, in flight, or awaiting pickup on `successes()`). Beyond it `send()` waits. @default 33554432 */
+  maxBufferedBytes: number;
+  /** Interceptors called on every message before it is partitioned. @default [] */
+  interceptors: { onSend(msg: unknown): void }[];
+  /** Which delivery reports are returned. */
+  return: {
+    /** Report successes on `successes()`. @default false */
+    successes: boolean;
+    /** Report failures on `errors()`. @default true */
+    errors: boolean;
+  };
+  /** Batching triggers. By default messages go out as fast as possible. */
+  flush: {
+    /** Flush when a broker's batch reaches this many bytes; 0 = no threshold. @default 0 */
+    bytes: number;
+    /** Flush when a broker's batch reaches this many messages; 0 = no threshold. @default 0 */
+    messages: number;
+    /** Flush at least this often, in ms; 0 = no timer. @default 0 */
+    frequency: number;
+    /** Hard cap of messages per request; 0 = unlimited. @default 0 */
+    maxMessages: number;
+  };
+  /** Retries of failed deliveries. */
+  retry: {
+    /** Number of retries. @default 3 */
+    max: number;
+    /** Wait between retries, in ms. @default 100 */
+    backoff: number;
+  };
+}
+
+/** Consumer settings. */
+export interface ConsumerConfig {
+  /** Backoff after a failed partition read. */
+  retry: {
+    /** Wait in ms. @default 2000 */
+    backoff: number;
+  };
+  /** Fetch sizes in bytes. */
+  fetch: {
+    /** Minimum bytes before the broker answers. @default 1 */
+    min: number;
+    /** Default bytes per partition per request. @default 1048576 */
+    default: number;
+    /** Maximum bytes per partition; 0 = no limit. @default 0 */
+    max: number;
+  };
+  /** Longest the broker waits for `fetch.min` bytes, in ms. @default 500 */
+  maxWaitTime: number;
+  /** Longest a message may wait to be taken by the user before its partition pauses, in ms. @default 100 */
+  maxProcessingTime: number;
+  /** Which reports are returned. */
+  return: {
+    /** Report errors on `errors()` instead of logging them. @default false */
+    errors: boolean;
+  };
+  /** Offset commit settings. */
+  offsets: {
+    /** Commit interval in ms. @default 1000 */
+    commitInterval: number;
+    /** Offset when none was committed: OffsetNewest or OffsetOldest. @default OffsetNewest */
+    initial: number;
+    /** Commit automatically every `commitInterval`. @default true */
+    autoCommit: boolean;
+  };
+  /** Transaction isolation. @default IsolationLevel.ReadUncommitted */
+  isolationLevel: IsolationLevel;
+}
+
+/** The complete configuration. */
+export interface Config {
+  /** Network settings. */
+  net: NetConfig;
+  /** Metadata settings. */
+  metadata: MetadataConfig;
+  /** Producer settings. */
+  producer: ProducerConfig;
+  /** Consumer settings. */
+  consumer: ConsumerConfig;
+  /** Client id sent with every request. @default "samsa" */
+  clientId: string;
+  /** Capacity of internal and external buffers (messages). @default 256 */
+  channelBufferSize: number;
+}
+
+/** Every field optional, recursively: what {@link newConfig} accepts. */
+export type ConfigOverrides = {
+  [K in keyof Config]?: Config[K] extends object ? DeepPartial<Config[K]> : Config[K];
+};
+/** Recursive partial. */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function defaults(): Config {
+  return {
+    net: {
+      maxOpenRequests: 5,
+      dialTimeout: 30_000,
+      readTimeout: 30_000,
+      writeTimeout: 30_000,
+      keepAlive: 0,
+      maxRequestSize: 100 * 1024 * 1024,
+      maxResponseSize: 100 * 1024 * 1024,
+      tls: { enable: false, config: {} },
+      sasl: { enable: false, mechanism: "PLAIN", user: "", password: "" },
+      transport: undefined,
+    },
+    metadata: { retry: { max: 3, backoff: 250 }, refreshFrequency: 600_000, full: true, allowAutoTopicCreation: true },
+    producer: {
+      maxMessageBytes: 1_000_000,
+      requiredAcks: RequiredAcks.WaitForAll,
+      timeout: 10_000,
+      compression: CompressionCodec.None,
+      compressionLevel: -1000,
+      idempotent: true,
+      partitioner: undefined,
+      maxBufferedBytes: 32 * 1024 * 1024,
+      interceptors: [],
+      return: { successes: false, errors: true },
+      flush: { bytes: 0, messages: 0, frequency: 0, maxMessages: 0 },
+      retry: { max: 3, backoff: 100 },
+    },
+    consumer: {
+      retry: { backoff: 2000 },
+      fetch: { min: 1, default: 1024 * 1024, max: 0 },
+      maxWaitTime: 500,
+      maxProcessingTime: 100,
+      return: { errors: false },
+      offsets: { commitInterval: 1000, initial: OffsetNewest, autoCommit: true },
+      isolationLevel: IsolationLevel.ReadUncommitted,
+    },
+    clientId: "samsa",
+    channelBufferSize: 256,
+  };
+}
+
+// Objects that are values, not config sections: merged as a whole.
+const OPAQUE = new Set(["net.tls.config", "net.transport", "producer.partitioner", "producer.interceptors"]);
+
+function merge(target: Record<string, unknown>, source: Record<string, unknown>, path: string): void {
+  for (const [k, v] of Object.entries(source)) {
+    if (v === undefined) continue;
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in target)) throw new ConfigurationError(p, "unknown configuration field");
+    const t = target[k];
+    if (t !== null && typeof t === "object" && !OPAQUE.has(p)) {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) {
+        throw new ConfigurationError(p, "must be an object");
+      }
+      merge(t as Record<string, unknown>, v as Record<string, unknown>, p);
+    } else target[k] = v;
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) {
+      if (typeof v === "object" && v !== null && !("connect" in v) && !Array.isArray(v)) deepFreeze(v);
+    }
+  }
+  return o;
+}
+
+function int(field: string, v: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): void {
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new ConfigurationError(field, `must be an integer, got ${String(v)}`);
+  if (v < min || v > max) throw new ConfigurationError(field, `must be between ${min} and ${max}, got ${v}`);
+}
+
+function bool(field: string, v: unknown): void {
+  if (typeof v !== "boolean") throw new ConfigurationError(field, `must be a boolean, got ${String(v)}`);
+}
+
+/**
+ * Checks every field; throws {@link ConfigurationError} naming the first invalid one.
+ */
+export function validateConfig(c: Config): void {
+  const n = c.net;
+  int("net.maxOpenRequests", n.maxOpenRequests, 1, 1024);
+  int("net.dialTimeout", n.dialTimeout, 1);
+  int("net.readTimeout", n.readTimeout, 1);
+  int("net.writeTimeout", n.writeTimeout, 1);
+  int("net.keepAlive", n.keepAlive, 0);
+  int("net.maxRequestSize", n.maxRequestSize, 1024, 2 ** 31 - 1);
+  int("net.maxResponseSize", n.maxResponseSize, 1024, 2 ** 31 - 1);
+  bool("net.tls.enable", n.tls.enable);
+  bool("net.sasl.enable", n.sasl.enable);
+  if (n.sasl.enable) {
+    if (!["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].includes(n.sasl.mechanism)) {
+      throw new ConfigurationError("net.sasl.mechanism", `unsupported mechanism ${String(n.sasl.mechanism)}`);
+    }
+    if (!n.sasl.user) throw new ConfigurationError("net.sasl.user", "must be set when SASL is enabled");
+  }
+  if (n.transport !== undefined && typeof n.transport?.connect !== "function") {
+    throw new ConfigurationError("net.transport", "must implement connect()");
+  }
+  const m = c.metadata;
+  int("metadata.retry.max", m.retry.max, 0);
+  int("metadata.retry.backoff", m.retry.backoff, 0);
+  int("metadata.refreshFrequency", m.refreshFrequency, 0);
+  bool("metadata.full", m.full);
+  const p = c.producer;
+  int("producer.maxMessageBytes", p.maxMessageBytes, 1, n.maxRequestSize);
+  if (!Object.values(RequiredAcks).includes(p.requiredAcks)) {
+    throw new ConfigurationError("producer.requiredAcks", `must be 0, 1 or -1, got ${String(p.requiredAcks)}`);
+  }
+  int("producer.timeout", p.timeout, 1, 2 ** 31 - 1);
+  if (!Object.values(CompressionCodec).includes(p.compression)) {
+    throw new ConfigurationError("producer.compression", `unknown codec ${String(p.compression)}`);
+  }
+  int("producer.compressionLevel", p.compressionLevel, -1000, 22);
+  bool("producer.idempotent", p.idempotent);
+  if (p.idempotent && p.requiredAcks !== RequiredAcks.WaitForAll) {
+    throw new ConfigurationError("producer.idempotent", "requires producer.requiredAcks = WaitForAll (-1)");
+  }
+  if (p.idempotent && n.maxOpenRequests > 5) {
+    throw new ConfigurationError("producer.idempotent", "requires net.maxOpenRequests <= 5");
+  }
+  if (p.partitioner !== undefined && typeof p.partitioner !== "function") {
+    throw new ConfigurationError("producer.partitioner", "must be a function (topic) => Partitioner");
+  }
+  int("producer.maxBufferedBytes", p.maxBufferedBytes, 1024);
+  if (!Array.isArray(p.interceptors) || p.interceptors.some((i) => typeof i?.onSend !== "function")) {
+    throw new ConfigurationError("producer.interceptors", "must be an array of objects with onSend(msg)");
+  }
+  bool("producer.return.successes", p.return.successes);
+  bool("producer.return.errors", p.return.errors);
+  int("producer.flush.bytes", p.flush.bytes, 0, n.maxRequestSize);
+  int("producer.flush.messages", p.flush.messages, 0);
+  int("producer.flush.frequency", p.flush.frequency, 0);
+  int("producer.flush.maxMessages", p.flush.maxMessages, 0);
+  if (p.flush.maxMessages > 0 && p.flush.maxMessages < p.flush.messages) {
+    throw new ConfigurationError("producer.flush.maxMessages", "must be >= producer.flush.messages when set");
+  }
+  int("producer.retry.max", p.retry.max, 0);
+  int("producer.retry.backoff", p.retry.backoff, 0);
+  const co = c.consumer;
+  int("consumer.retry.backoff", co.retry.backoff, 0);
+  int("consumer.fetch.min", co.fetch.min, 1, 2 ** 31 - 1);
+  int("consumer.fetch.default", co.fetch.default, 1, 2 ** 31 - 1);
+  int("consumer.fetch.max", co.fetch.max, 0, 2 ** 31 - 1);
+  if (co.fetch.max > 0 && co.fetch.max < co.fetch.default) {
+    throw new ConfigurationError("consumer.fetch.max", "must be 0 or >= consumer.fetch.default");
+  }
+  int("consumer.maxWaitTime", co.maxWaitTime, 1, 2 ** 31 - 1);
+  int("consumer.maxProcessingTime", co.maxProcessingTime, 1);
+  bool("consumer.return.errors", co.return.errors);
+  int("consumer.offsets.commitInterval", co.offsets.commitInterval, 1);
+  if (co.offsets.initial !== OffsetNewest && co.offsets.initial !== OffsetOldest) {
+    throw new ConfigurationError("consumer.offsets.initial", "must be OffsetNewest (-1) or OffsetOldest (-2)");
+  }
+  if (co.isolationLevel !== 0 && co.isolationLevel !== 1) {
+    throw new ConfigurationError("consumer.isolationLevel", "must be 0 (read uncommitted) or 1 (read committed)");
+  }
+  if (typeof c.clientId !== "string" || !/^[A-Za-z0-9._-]*$/.test(c.clientId)) {
+    throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
+  }
+  int("channelBufferSize", c.channelBufferSize, 1);
+}
+
+/**
+ * A complete, validated, frozen configuration: Sarama's defaults (updated to today's Kafka practice)
+ * with `overrides` applied.
+ *
+ * @example
+ * ```ts
+ * import { newConfig, RequiredAcks } from "./config.ts";
+ * const config = newConfig({ clientId: "billing", producer: { requiredAcks: RequiredAcks.WaitForAll } });
+ * config.net.dialTimeout; // 30000
+ * ```
+ */
+export function newConfig(overrides: ConfigOverrides = {}): Readonly<Config> {
+  const c = defaults();
+  merge(c as unknown as Record<string, unknown>, overrides as Record<string, unknown>, "");
+  validateConfig(c);
+  return deepFreeze(c);
+}

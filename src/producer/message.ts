@@ -1,0 +1,109 @@
+/**
+ * What producers take and give back: {@link ProducerMessage}, {@link ProducerError} and
+ * {@link ProducerErrors} (Sarama's names), and the internal pending-record form.
+ *
+ * @module
+ */
+import { SamsaError } from "../errors.ts";
+
+/** A record header. */
+export interface RecordHeader {
+  /** Header key. */
+  key: string;
+  /** Header value; a string is UTF-8 encoded. */
+  value: string | Uint8Array | null;
+}
+
+/**
+ * A message to produce. On success the producer fills in `partition`, `offset` and `timestamp`
+ * (Sarama fills the same fields).
+ */
+export interface ProducerMessage<M = unknown> {
+  /** Topic to produce to. */
+  topic: string;
+  /** Key; strings are UTF-8 encoded. Keyed messages go to the partition the partitioner picks for the key. */
+  key?: string | Uint8Array | null;
+  /** Value; strings are UTF-8 encoded. */
+  value?: string | Uint8Array | null;
+  /** Headers. */
+  headers?: RecordHeader[];
+  /** Partition: set by the producer, or by you with the manual partitioner. */
+  partition?: number;
+  /** Offset, set by the producer once the broker acknowledged the message (-1 with acks=0). */
+  offset?: number;
+  /** Timestamp in ms since the epoch; defaults to the time of sending. */
+  timestamp?: number;
+  /** Anything you want handed back with the result; the producer never looks at it. */
+  metadata?: M;
+}
+
+/** A message that could not be delivered, with the reason. */
+export class ProducerError extends SamsaError {
+  /** The message. */
+  readonly msg: ProducerMessage;
+  /** Why it failed. */
+  readonly err: Error;
+  /** @param msg the message @param err why */
+  constructor(msg: ProducerMessage, err: Error) {
+    super(`kafka: failed to produce message to topic ${msg.topic}: ${err.message}`, { cause: err });
+    this.name = "ProducerError";
+    this.msg = msg;
+    this.err = err;
+  }
+}
+
+/** Several {@link ProducerError}s, e.g. returned by `close()` for undelivered messages. */
+export class ProducerErrors extends SamsaError {
+  /** The individual errors. */
+  readonly errors: readonly ProducerError[];
+  /** @param errors the individual errors */
+  constructor(errors: readonly ProducerError[]) {
+    super(`kafka: failed to deliver ${errors.length} messages${errors[0] ? ` (first: ${errors[0].err.message})` : ""}`);
+    this.name = "ProducerErrors";
+    this.errors = errors;
+  }
+}
+
+/** Intercepts messages before they are partitioned (Sarama's `ProducerInterceptor`). */
+export interface ProducerInterceptor {
+  /** Called for each message on send; may modify it. Exceptions are ignored. */
+  onSend(msg: ProducerMessage): void;
+}
+
+const te = new TextEncoder();
+
+/** Encodes a key, value or header value. */
+export function toBytes(v: string | Uint8Array | null | undefined): Uint8Array | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return te.encode(v);
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`expected a string, Uint8Array or null, got ${typeof v}`);
+}
+
+/** A message on its way: encoded once at send time. */
+export interface PendingRecord {
+  /** The user's message. */
+  msg: ProducerMessage;
+  /** Encoded key. */
+  key: Uint8Array | null;
+  /** Encoded value. */
+  value: Uint8Array | null;
+  /** Encoded headers. */
+  headers: { key: string; value: Uint8Array | null }[];
+  /** Timestamp. */
+  timestamp: number;
+  /** Upper bound of the record's encoded size in a batch. */
+  size: number;
+  /** Completion hook (SyncProducer); called once with the error or nothing. */
+  done: ((err?: Error) => void) | undefined;
+}
+
+/** Builds the pending form of a message; throws TypeError on a bad key/value type. */
+export function pendingRecord(msg: ProducerMessage, done?: (err?: Error) => void): PendingRecord {
+  const key = toBytes(msg.key);
+  const value = toBytes(msg.value);
+  const headers = (msg.headers ?? []).map((h) => ({ key: h.key, value: toBytes(h.value) }));
+  let size = 21 + (key?.length ?? 0) + (value?.length ?? 0);
+  for (const h of headers) size += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+  return { msg, key, value, headers, timestamp: msg.timestamp ?? Date.now(), size, done };
+}

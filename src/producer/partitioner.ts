@@ -1,0 +1,199 @@
+/**
+ * Partitioners (Sarama's `Partitioner`): pick the partition of each message.
+ *
+ * The default is {@link newMurmur2Partitioner}, which places keyed messages exactly where the Java
+ * client's default partitioner does (`toPositive(murmur2(key)) % partitions`), so Samsa and Java
+ * producers agree on key placement. Sarama's FNV-1a {@link newHashPartitioner} remains available.
+ *
+ * @module
+ */
+import { ErrInvalidPartition } from "../errors.ts";
+
+/** What a partitioner sees of a message. */
+export interface PartitionableMessage {
+  /** Topic. */
+  readonly topic: string;
+  /** Encoded key, or null. */
+  readonly key: Uint8Array | null;
+  /** Partition chosen by the caller (used by the manual partitioner). */
+  readonly partition?: number;
+  /** Encoded value size in bytes (sticky partitioners use it to size their batches). */
+  readonly valueSize?: number;
+}
+
+/** Chooses a partition for a message. */
+export interface Partitioner {
+  /** The partition in `[0, numPartitions)` for `message`. */
+  partition(message: PartitionableMessage, numPartitions: number): number;
+  /**
+   * Whether the same key must always map to the same partition. When true the producer waits for
+   * a partition's leader rather than choosing another writable partition.
+   */
+  requiresConsistency(): boolean;
+}
+
+/** Builds a partitioner for one topic (Sarama's `PartitionerConstructor`). */
+export type PartitionerConstructor = (topic: string) => Partitioner;
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a of `data`, unsigned. */
+export function fnv1a32(data: Uint8Array): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < data.length; i++) {
+    h ^= data[i];
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return h >>> 0;
+}
+
+/** Java Kafka's `Utils.murmur2` (seed 0x9747b28c), as a signed 32-bit integer. */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995;
+  const length = data.length;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const tail = length & ~3;
+  switch (length & 3) {
+    // deliberate fall-through, as in the reference implementation
+    case 3:
+      h ^= data[tail + 2] << 16;
+    // falls through
+    case 2:
+      h ^= data[tail + 1] << 8;
+    // falls through
+    case 1:
+      h ^= data[tail];
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (IEEE), unsigned. */
+export function crc32ieee(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function randomInt(n: number): number {
+  return Math.floor(Math.random() * n);
+}
+
+/** Chooses a random partition for every message. */
+export const newRandomPartitioner: PartitionerConstructor = () => ({
+  partition: (_m, n) => randomInt(n),
+  requiresConsistency: () => false,
+});
+
+/** Walks through the partitions one message at a time. */
+export const newRoundRobinPartitioner: PartitionerConstructor = () => {
+  let next = 0;
+  return {
+    partition: (_m, n) => {
+      const p = next % n;
+      next = (p + 1) % n;
+      return p;
+    },
+    requiresConsistency: () => false,
+  };
+};
+
+/** Uses the partition set on the message. */
+export const newManualPartitioner: PartitionerConstructor = () => ({
+  partition: (m, n) => {
+    const p = m.partition ?? -1;
+    if (!Number.isInteger(p) || p < 0 || p >= n) {
+      throw new ErrInvalidPartition(`message partition ${p} is outside [0, ${n})`);
+    }
+    return p;
+  },
+  requiresConsistency: () => true,
+});
+
+function keyed(hash: (key: Uint8Array, n: number) => number, nullKey: PartitionerConstructor): PartitionerConstructor {
+  return (topic) => {
+    const fallback = nullKey(topic);
+    return {
+      partition: (m, n) => (m.key === null ? fallback.partition(m, n) : hash(m.key, n)),
+      requiresConsistency: () => true,
+    };
+  };
+}
+
+/**
+ * Sarama's default: FNV-1a of the key, `int32(hash) % n` made positive by negation; a random
+ * partition for null keys.
+ */
+export const newHashPartitioner: PartitionerConstructor = keyed((key, n) => {
+  const p = (fnv1a32(key) | 0) % n;
+  return p < 0 ? -p : p;
+}, newRandomPartitioner);
+
+/** Like {@link newHashPartitioner} but makes the hash positive the way the Java client does (`& 0x7fffffff`). */
+export const newReferenceHashPartitioner: PartitionerConstructor = keyed(
+  (key, n) => (fnv1a32(key) & 0x7fffffff) % n,
+  newRandomPartitioner,
+);
+
+/** Unsigned CRC-32 of the key modulo n (librdkafka's `consistent_random`); random for null keys. */
+export const newConsistentCRCHashPartitioner: PartitionerConstructor = keyed(
+  (key, n) => crc32ieee(key) % n,
+  newRandomPartitioner,
+);
+
+/**
+ * The Java client's "uniform sticky" handling of keyless messages (KIP-794, simplified): stay on
+ * one random partition until about `batchBytes` of values went to it, then move to another.
+ */
+export function newStickyPartitioner(batchBytes: number = 16384): PartitionerConstructor {
+  return () => {
+    let current = -1;
+    let bytes = 0;
+    return {
+      partition: (m, n) => {
+        if (current < 0 || current >= n || bytes >= batchBytes) {
+          const prev = current;
+          current = randomInt(n);
+          if (n > 1 && current === prev) current = (current + 1) % n;
+          bytes = 0;
+        }
+        bytes += (m.valueSize ?? 0) + 1;
+        return current;
+      },
+      requiresConsistency: () => false,
+    };
+  };
+}
+
+/**
+ * The Java client's default partitioner: `(murmur2(key) & 0x7fffffff) % n` for keyed messages,
+ * uniform sticky partitioning for null keys. The default partitioner of Samsa.
+ */
+export const newMurmur2Partitioner: PartitionerConstructor = keyed(
+  (key, n) => (murmur2(key) & 0x7fffffff) % n,
+  newStickyPartitioner(),
+);

@@ -1,0 +1,84 @@
+/**
+ * SyncProducer (Sarama's `SyncProducer`): `sendMessage` resolves when the broker acknowledged the
+ * message. It runs on an {@link AsyncProducer}, so concurrent calls share batches: 10,000
+ * `sendMessage` promises awaited together leave in a handful of requests.
+ *
+ * @module
+ */
+import { Client } from "../client.ts";
+import type { ConfigOverrides } from "../config.ts";
+import { AsyncProducer } from "./async_producer.ts";
+import { ProducerError, ProducerErrors, type ProducerMessage } from "./message.ts";
+
+/**
+ * Produces messages and waits for each acknowledgement.
+ *
+ * @example
+ * ```ts
+ * import { SyncProducer } from "./sync_producer.ts";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"]);
+ * const { partition, offset } = await producer.sendMessage({ topic: "events", key: "k", value: "v" });
+ * await producer.close();
+ * ```
+ */
+export class SyncProducer {
+  #async: AsyncProducer;
+
+  private constructor(p: AsyncProducer) {
+    this.#async = p;
+  }
+
+  /** Connects a new client and a producer on it; `close()` closes both. */
+  static async connect(addrs: string[], config: ConfigOverrides = {}): Promise<SyncProducer> {
+    return new SyncProducer(await AsyncProducer.connect(addrs, config));
+  }
+
+  /** A producer on an existing client; closing the producer leaves the client open. */
+  static async fromClient(client: Client): Promise<SyncProducer> {
+    return new SyncProducer(await AsyncProducer.fromClient(client));
+  }
+
+  /** The underlying async producer (for `flush()`, `bufferedBytes`, producer id). */
+  get asyncProducer(): AsyncProducer {
+    return this.#async;
+  }
+
+  /** Sends one message; resolves with where it landed, rejects with a {@link ProducerError}. */
+  sendMessage(msg: ProducerMessage): Promise<{ partition: number; offset: number }> {
+    return new Promise((resolve, reject) => {
+      this.#async._send(msg, (err) => {
+        if (err) reject(err instanceof ProducerError ? err : new ProducerError(msg, err));
+        else resolve({ partition: msg.partition!, offset: msg.offset! });
+      });
+    });
+  }
+
+  /**
+   * Sends several messages; resolves when all are acknowledged (each message gets its partition and
+   * offset), or rejects with {@link ProducerErrors} listing those that failed.
+   */
+  async sendMessages(msgs: ProducerMessage[]): Promise<void> {
+    const failures: ProducerError[] = [];
+    let pending = msgs.length;
+    if (pending === 0) return;
+    await new Promise<void>((resolve) => {
+      for (const msg of msgs) {
+        this.#async._send(msg, (err) => {
+          if (err) failures.push(err instanceof ProducerError ? err : new ProducerError(msg, err));
+          if (--pending === 0) resolve();
+        });
+      }
+    });
+    if (failures.length > 0) throw new ProducerErrors(failures);
+  }
+
+  /** Flushes and shuts down. */
+  close(): Promise<void> {
+    return this.#async.close();
+  }
+
+  /** `await using producer = ...` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

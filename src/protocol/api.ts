@@ -1,0 +1,179 @@
+/**
+ * What every Kafka API module exports: an {@link ApiDef} that encodes and decodes both directions
+ * of one API key at every supported version, plus the request/response header codecs.
+ *
+ * Both directions are encodable so the MockBroker answers with the same code the client parses.
+ *
+ * @module
+ */
+import { PacketDecodingError } from "../errors.ts";
+import type { Reader } from "./reader.ts";
+import { compileStruct, type FieldSpec } from "./schema.ts";
+import type { Writer } from "./writer.ts";
+
+/** One Kafka API: its key, supported versions and codecs for request and response bodies. */
+export interface ApiDef<Req, Res> {
+  /** The API key, e.g. 3 for Metadata. */
+  readonly key: number;
+  /** The API's name, e.g. "Metadata". */
+  readonly name: string;
+  /** Lowest version this client speaks. */
+  readonly minVersion: number;
+  /** Highest version this client speaks. */
+  readonly maxVersion: number;
+  /** First flexible (KIP-482) version; `Infinity` if none. */
+  readonly flexibleFrom: number;
+  /** The request and response schemas, when the API is schema-defined (conformance tests walk them). */
+  readonly schema?: { readonly request: readonly FieldSpec[]; readonly response: readonly FieldSpec[] };
+  /** Whether the broker sends no response for this request (Produce with acks=0). */
+  readonly noResponse?: (req: Req) => boolean;
+  /** Writes a request body (no header). */
+  encodeRequest(w: Writer, req: Req, version: number): void;
+  /** Reads a request body (for the MockBroker). */
+  decodeRequest(r: Reader, version: number): Req;
+  /** Writes a response body (for the MockBroker). */
+  encodeResponse(w: Writer, res: Res, version: number): void;
+  /** Reads a response body. */
+  decodeResponse(r: Reader, version: number): Res;
+  /** Response header version for a request version (0 or 1). */
+  responseHeaderVersion(version: number): number;
+  /** Request header version for a request version (1 or 2). */
+  requestHeaderVersion(version: number): number;
+}
+
+/** What {@link defineApi} needs: the API's identity and its request and response schemas. */
+export interface ApiSpec {
+  /** The API key. */
+  key: number;
+  /** The API name. */
+  name: string;
+  /** Lowest supported version. */
+  minVersion: number;
+  /** Highest supported version. */
+  maxVersion: number;
+  /** First flexible version, or `Infinity`. */
+  flexibleFrom: number;
+  /** Request body fields. */
+  request: readonly FieldSpec[];
+  /** Response body fields. */
+  response: readonly FieldSpec[];
+}
+
+/**
+ * Builds an {@link ApiDef} from schemas. The type parameters name the TypeScript shapes of the
+ * request and response; the schema is the single source of truth for the wire.
+ *
+ * @example
+ * ```ts
+ * import { defineApi } from "./api.ts";
+ * import { field } from "./schema.ts";
+ * const Heartbeat = defineApi<{ groupId: string }, { errorCode: number }>({
+ *   key: 12, name: "Heartbeat", minVersion: 0, maxVersion: 0, flexibleFrom: Infinity,
+ *   request: [field("groupId", "string")],
+ *   response: [field("errorCode", "int16")],
+ * });
+ * ```
+ */
+export function defineApi<Req, Res>(spec: ApiSpec): ApiDef<Req, Res> {
+  const flexible = (v: number): boolean => v >= spec.flexibleFrom;
+  return {
+    key: spec.key,
+    name: spec.name,
+    minVersion: spec.minVersion,
+    maxVersion: spec.maxVersion,
+    flexibleFrom: spec.flexibleFrom,
+    schema: { request: spec.request, response: spec.response },
+    encodeRequest(w, req, version) {
+      compileStruct(spec.request, version, flexible(version)).encode(w, req as Record<string, unknown>);
+    },
+    decodeRequest(r, version) {
+      return compileStruct(spec.request, version, flexible(version)).decode(r) as Req;
+    },
+    encodeResponse(w, res, version) {
+      compileStruct(spec.response, version, flexible(version)).encode(w, res as Record<string, unknown>);
+    },
+    decodeResponse(r, version) {
+      return compileStruct(spec.response, version, flexible(version)).decode(r) as Res;
+    },
+    // ApiVersions (key 18) answers with header v0 even in flexible versions, so a client that sent
+    // a version the broker doesn't know can still read the error.
+    responseHeaderVersion: (v) => (flexible(v) && spec.key !== 18 ? 1 : 0),
+    requestHeaderVersion: (v) => (flexible(v) ? 2 : 1),
+  };
+}
+
+/** A decoded request header (v1/v2; v0 has no client id and is not used). */
+export interface RequestHeader {
+  /** API key. */
+  apiKey: number;
+  /** API version. */
+  apiVersion: number;
+  /** Correlation id, echoed in the response. */
+  correlationId: number;
+  /** Client id, nullable. */
+  clientId: string | null;
+}
+
+/**
+ * Writes a request header: v0 (key, version, correlation id), v1 (+ client id), v2 (+ tagged fields).
+ */
+export function encodeRequestHeader(w: Writer, h: RequestHeader, headerVersion: number): void {
+  w.writeInt16(h.apiKey).writeInt16(h.apiVersion).writeInt32(h.correlationId);
+  if (headerVersion >= 1) w.writeString(h.clientId);
+  if (headerVersion >= 2) w.writeUvarint(0);
+}
+
+/** Reads a request header of the given version (used by the MockBroker). */
+export function decodeRequestHeader(r: Reader, headerVersion: number): RequestHeader {
+  const apiKey = r.readInt16();
+  const apiVersion = r.readInt16();
+  const correlationId = r.readInt32();
+  const clientId = headerVersion >= 1 ? r.readNullableString() : null;
+  if (headerVersion >= 2) skipTaggedFields(r);
+  return { apiKey, apiVersion, correlationId, clientId };
+}
+
+/** Writes a response header: v0 (correlation id) or v1 (+ tagged fields). */
+export function encodeResponseHeader(w: Writer, correlationId: number, headerVersion: number): void {
+  w.writeInt32(correlationId);
+  if (headerVersion >= 1) w.writeUvarint(0);
+}
+
+/** Reads a response header and returns its correlation id. */
+export function decodeResponseHeader(r: Reader, headerVersion: number): number {
+  const id = r.readInt32();
+  if (headerVersion >= 1) skipTaggedFields(r);
+  return id;
+}
+
+/** Skips a tagged-field section. */
+export function skipTaggedFields(r: Reader): void {
+  const n = r.readUvarint();
+  if (n > r.remaining) throw new PacketDecodingError(`tagged field count ${n} exceeds the remaining bytes`);
+  for (let i = 0; i < n; i++) {
+    r.readUvarint();
+    const size = r.readUvarint();
+    r.readRaw(size);
+  }
+}
+
+/**
+ * Writes one complete request frame (size, header, body) for `api` at `version`.
+ * Returns the frame's size including the 4-byte length prefix.
+ */
+export function encodeRequestFrame<Req>(
+  w: Writer,
+  api: ApiDef<Req, unknown>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  req: Req,
+): number {
+  const start = w.pos;
+  w.writeInt32(0);
+  encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId }, api.requestHeaderVersion(version));
+  api.encodeRequest(w, req, version);
+  const size = w.pos - start;
+  w.patchInt32(start, size - 4);
+  return size;
+}

@@ -1,0 +1,105 @@
+/**
+ * The seam between Samsa and the JavaScript runtime: a byte-stream socket, nothing Kafka-specific.
+ *
+ * Everything above `src/runtime/` talks to sockets only through these types, so a user can plug in
+ * their own {@link Transport} (a SOCKS proxy, a Cloudflare-style `connect()`, an in-memory pipe).
+ *
+ * @module
+ */
+
+/** TLS settings for a connection. PEM strings throughout. */
+export interface TlsOptions {
+  /** Trusted CA certificates (PEM). Defaults to the runtime's root store. */
+  ca?: string | string[];
+  /** Client certificate chain (PEM), for mutual TLS. */
+  cert?: string;
+  /** Client private key (PEM), for mutual TLS. */
+  key?: string;
+  /** Server name for SNI and certificate verification. @default the host */
+  servername?: string;
+  /** Reject servers whose certificate does not verify. @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/** Where and how to open a connection. */
+export interface ConnectOptions {
+  /** Host name or IP address. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Wrap the connection in TLS; `true` means TLS with default settings. */
+  tls?: TlsOptions | boolean;
+  /** Give up when the connection is not established within this many milliseconds. 0 = no limit. */
+  timeoutMs?: number;
+  /** Abort the connection attempt (and close the socket once open). */
+  signal?: AbortSignal;
+  /** Disable Nagle's algorithm. @default true */
+  noDelay?: boolean;
+  /** TCP keep-alive: `false`/0 disables it, a number is the initial delay in milliseconds. @default 0 */
+  keepAlive?: boolean | number;
+}
+
+/** Callbacks through which a socket delivers what it reads. */
+export interface SocketHandlers {
+  /** Bytes arrived. The chunk may be reused by the runtime after the call returns: copy what you keep. */
+  onData(chunk: Uint8Array): void;
+  /** The socket closed; `error` is set when it closed because of a failure. Called exactly once. */
+  onClose(error?: Error): void;
+}
+
+/** An open byte-stream connection. */
+export interface Socket {
+  /**
+   * Queue bytes for sending. Writes queued in the same tick leave as one socket write; partial
+   * writes and backpressure are handled inside. The caller must not modify `data` afterwards.
+   */
+  write(data: Uint8Array): void;
+  /** Bytes queued but not yet handed to the operating system. */
+  readonly pendingBytes: number;
+  /** Close the socket. Idempotent; `onClose` fires once. */
+  close(): void;
+  /** Whether the socket is closed. */
+  readonly closed: boolean;
+}
+
+/** A listening server socket (used by the MockBroker). */
+export interface Listener {
+  /** The bound host. */
+  readonly host: string;
+  /** The bound port (the chosen one when 0 was requested). */
+  readonly port: number;
+  /** Stop accepting and close every accepted socket. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link Transport.listen}. */
+export interface ListenOptions {
+  /** Address to bind. @default "127.0.0.1" */
+  host?: string;
+  /** Port to bind; 0 picks a free one. @default 0 */
+  port?: number;
+}
+
+/**
+ * A runtime's socket implementation. Samsa ships one for Deno, Bun and Node
+ * (see {@link defaultTransport}); users may supply their own.
+ *
+ * @example
+ * ```ts
+ * import { defaultTransport } from "./mod.ts";
+ * const transport = await defaultTransport();
+ * const socket = await transport.connect({ host: "127.0.0.1", port: 9092 }, {
+ *   onData: (chunk) => console.log(chunk.length),
+ *   onClose: (err) => console.log("closed", err),
+ * });
+ * socket.close();
+ * ```
+ */
+export interface Transport {
+  /** A short name for diagnostics, e.g. "deno", "bun", "node". */
+  readonly name: string;
+  /** Open a connection. Rejects with an error naming `host:port` when it cannot be opened. */
+  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
+  /** Listen for connections; `accept` receives each socket and returns its handlers. */
+  listen(options: ListenOptions, accept: (socket: Socket) => SocketHandlers): Promise<Listener>;
+}
