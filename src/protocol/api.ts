@@ -26,7 +26,7 @@ export interface ApiDef<Req, Res> {
   /** The request and response schemas, when the API is schema-defined (conformance tests walk them). */
   readonly schema?: { readonly request: readonly FieldSpec[]; readonly response: readonly FieldSpec[] };
   /** Whether the broker sends no response for this request (Produce with acks=0). */
-  readonly noResponse?: (req: Req) => boolean;
+  noResponse?(req: Req): boolean;
   /** Writes a request body (no header). */
   encodeRequest(w: Writer, req: Req, version: number): void;
   /** Reads a request body (for the MockBroker). */

@@ -157,7 +157,7 @@ describe("Broker", () => {
         },
       };
       const broker = new Broker(mock.addr);
-      await broker.open(newConfig({ net: { transport: counting, maxOpenRequests: 100 } }));
+      await broker.open(newConfig({ net: { transport: counting, maxOpenRequests: 100 }, producer: { idempotent: false } }));
       writes = 0;
       await Promise.all(Array.from({ length: 50 }, () => broker.getMetadata({ topics: [] })));
       assert.equal(writes, 1);

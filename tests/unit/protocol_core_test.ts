@@ -194,7 +194,7 @@ describe("ApiVersions vectors", () => {
     vector(ApiVersions, "response", 3, base, hex("0000", keysCompact, i32(0), "00"));
     const full: ApiVersionsResponse = {
       ...base,
-      errorCode: 35,
+      errorCode: 41,
       supportedFeatures: [{ name: "mv", minVersion: 1, maxVersion: 27 }],
       finalizedFeaturesEpoch: 5,
       finalizedFeatures: [{ name: "mv", maxVersionLevel: 27, minVersionLevel: 27 }],
@@ -208,7 +208,7 @@ describe("ApiVersions vectors", () => {
       4,
       full,
       hex(
-        "0023",
+        "0029",
         keysCompact,
         i32(0),
         "04", // four tagged fields, in tag order, each: tag, size, value
@@ -218,6 +218,14 @@ describe("ApiVersions vectors", () => {
         "03", "01", "01",
       ),
     );
+  });
+
+  test("an UNSUPPORTED_VERSION answer is read in the v0 layout whatever version was asked", () => {
+    const r = new Reader(hex("0023", "00000001", "0012", "0000", "0002"));
+    const res = ApiVersions.decodeResponse(r, 4);
+    r.complete();
+    assert.equal(res.errorCode, 35);
+    assert.deepEqual(res.apiKeys, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }]);
   });
 
   test("unknown tagged fields are skipped", () => {
@@ -230,7 +238,7 @@ describe("ApiVersions vectors", () => {
 
 describe("Metadata vectors", () => {
   const partitionClassic = "0000" + i32(0) + i32(1) + i32(1) + i32(1) + i32(1) + i32(1);
-  const pBase = { errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: -1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] };
+  const pBase = { errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: -1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] as number[] };
   const tBase = { errorCode: 0, name: "t", topicId: "AAAAAAAAAAAAAAAAAAAAAA", isInternal: false, partitions: [pBase], topicAuthorizedOperations: -2147483648 };
   const rBase: MetadataResponse = {
     throttleTimeMs: 0,

@@ -1,0 +1,147 @@
+/**
+ * The node:net / node:tls adapter. node:net works on Node, Bun and Deno alike.
+ *
+ * @module
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { ConnectOptions, Listener, ListenOptions, Socket, SocketHandlers, Transport } from "./transport.ts";
+
+function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined): Socket {
+  let closed = false;
+  let queue: Uint8Array[] = [];
+  let queued = 0;
+  let scheduled = false;
+  let draining = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (closed || draining || queue.length === 0) return;
+    const data = queue.length === 1 ? queue[0] : concat(queue, queued);
+    queue = [];
+    queued = 0;
+    if (!sock.write(data)) {
+      draining = true;
+      sock.once("drain", () => {
+        draining = false;
+        flush();
+      });
+    }
+  };
+  const s: Socket = {
+    write(data) {
+      if (closed) return;
+      queue.push(data);
+      queued += data.length;
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
+    },
+    get pendingBytes() {
+      return queued + sock.writableLength;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      sock.destroy();
+    },
+    get closed() {
+      return closed;
+    },
+  };
+  let done = false;
+  const finish = (err?: Error): void => {
+    if (done) return;
+    done = true;
+    closed = true;
+    handlers()?.onClose(err);
+  };
+  sock.on("data", (chunk: Uint8Array) => handlers()?.onData(chunk));
+  sock.on("error", (err) => finish(err));
+  sock.on("close", () => finish());
+  return s;
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Transport over node:net / node:tls. */
+export const nodeTransport: Transport = {
+  name: "node",
+  connect(o: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
+    const where = `${o.host}:${o.port}`;
+    return new Promise((resolve, reject) => {
+      if (o.signal?.aborted) return reject(new Error(`connection to ${where} aborted`));
+      let settled = false;
+      const t = o.tls
+        ? (() => {
+          const opts = o.tls === true ? {} : o.tls;
+          return tls.connect({
+            host: o.host,
+            port: o.port,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            servername: opts.servername ?? (net.isIP(o.host) ? undefined : o.host),
+            rejectUnauthorized: opts.rejectUnauthorized ?? true,
+          });
+        })()
+        : net.connect({ host: o.host, port: o.port });
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        t.destroy();
+        reject(new Error(`failed to connect to ${where}: ${err.message}`, { cause: err }));
+      };
+      const timer = o.timeoutMs && o.timeoutMs > 0
+        ? setTimeout(() => fail(new Error(`timed out after ${o.timeoutMs} ms`)), o.timeoutMs)
+        : undefined;
+      o.signal?.addEventListener("abort", () => fail(new Error("aborted")), { once: true });
+      t.once("error", fail);
+      t.once(o.tls ? "secureConnect" : "connect", () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        t.removeListener("error", fail);
+        t.setNoDelay(o.noDelay ?? true);
+        const ka = o.keepAlive;
+        if (ka) t.setKeepAlive(true, typeof ka === "number" ? ka : 0);
+        resolve(wrap(t, () => handlers));
+      });
+    });
+  },
+  listen(o: ListenOptions, accept: (s: Socket) => SocketHandlers): Promise<Listener> {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on("close", () => sockets.delete(sock));
+      sock.setNoDelay(true);
+      let h: SocketHandlers | undefined;
+      const s = wrap(sock, () => h);
+      h = accept(s);
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port ?? 0, o.host ?? "127.0.0.1", () => {
+        const addr = server.address() as net.AddressInfo;
+        resolve({
+          host: addr.address,
+          port: addr.port,
+          close: () =>
+            new Promise<void>((r) => {
+              for (const s of sockets) s.destroy();
+              server.close(() => r());
+            }),
+        });
+      });
+    });
+  },
+};
