@@ -1,0 +1,47 @@
+/**
+ * AddOffsetsToTxn (key 25), versions 0–4; flexible from v3.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { field } from "../schema.ts";
+
+/** Add offsets to txn request. */
+export interface AddOffsetsToTxnRequest {
+  /** Transactional id. */
+  transactionalId: string;
+  /** Producer id. */
+  producerId: number;
+  /** Producer epoch. */
+  producerEpoch: number;
+  /** Group id. */
+  groupId: string;
+}
+
+/** Add offsets to txn response. */
+export interface AddOffsetsToTxnResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code. */
+  errorCode: number;
+}
+
+/** The AddOffsetsToTxn API. */
+export const AddOffsetsToTxn: ApiDef<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = defineApi({
+  key: 25,
+  name: "AddOffsetsToTxn",
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+  request: [
+    field("transactionalId", "string", "0+"),
+    field("producerId", "int64", "0+"),
+    field("producerEpoch", "int16", "0+"),
+    field("groupId", "string", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "0+"),
+  ],
+});

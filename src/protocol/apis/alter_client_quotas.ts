@@ -1,0 +1,84 @@
+/**
+ * AlterClientQuotas (key 49), versions 0–1; flexible from v1.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Alter client quotas request. */
+export interface AlterClientQuotasRequest {
+  /** Entries. */
+  entries: AlterClientQuotasEntryData[];
+  /** Validate only. */
+  validateOnly: boolean;
+}
+
+/** Alter client quotas response. */
+export interface AlterClientQuotasResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Entries. */
+  entries: AlterClientQuotasEntryData[];
+}
+
+/** Alter client quotas entity data. */
+export interface AlterClientQuotasEntityData {
+  /** Entity type. */
+  entityType: string;
+  /** Entity name. */
+  entityName?: string | null;
+}
+
+/** Alter client quotas entry data. */
+export interface AlterClientQuotasEntryData {
+  /** Entity. */
+  entity: AlterClientQuotasEntityData[];
+  /** Ops. */
+  ops: AlterClientQuotasOpData[];
+}
+
+/** Alter client quotas op data. */
+export interface AlterClientQuotasOpData {
+  /** Key. */
+  key: string;
+  /** Value. */
+  value: number;
+  /** Remove. */
+  remove: boolean;
+}
+
+/** The AlterClientQuotas API. */
+export const AlterClientQuotas: ApiDef<AlterClientQuotasRequest, AlterClientQuotasResponse> = defineApi({
+  key: 49,
+  name: "AlterClientQuotas",
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: 1,
+  request: [
+    array("entries", "0+", [
+      array("entity", "0+", [
+        field("entityType", "string", "0+"),
+        field("entityName", "string", "0+", { nullable: "0+" }),
+      ]),
+      array("ops", "0+", [
+        field("key", "string", "0+"),
+        field("value", "float64", "0+"),
+        field("remove", "bool", "0+"),
+      ]),
+    ]),
+    field("validateOnly", "bool", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("entries", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+      array("entity", "0+", [
+        field("entityType", "string", "0+"),
+        field("entityName", "string", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+  ],
+});

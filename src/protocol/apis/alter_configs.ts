@@ -1,0 +1,83 @@
+/**
+ * AlterConfigs (key 33), versions 0–2; flexible from v2.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Alter configs request. */
+export interface AlterConfigsRequest {
+  /** Resources. */
+  resources: AlterConfigsResource[];
+  /** Validate only. */
+  validateOnly: boolean;
+}
+
+/** Alter configs response. */
+export interface AlterConfigsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Responses. */
+  responses: AlterConfigsResourceResponse[];
+}
+
+/** Alter configs alterable config. */
+export interface AlterConfigsAlterableConfig {
+  /** Name. */
+  name: string;
+  /** Value. */
+  value?: string | null;
+}
+
+/** Alter configs resource. */
+export interface AlterConfigsResource {
+  /** Resource type. */
+  resourceType: number;
+  /** Resource name. */
+  resourceName: string;
+  /** Configs. */
+  configs: AlterConfigsAlterableConfig[];
+}
+
+/** Alter configs resource response. */
+export interface AlterConfigsResourceResponse {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Resource type. */
+  resourceType: number;
+  /** Resource name. */
+  resourceName: string;
+}
+
+/** The AlterConfigs API. */
+export const AlterConfigs: ApiDef<AlterConfigsRequest, AlterConfigsResponse> = defineApi({
+  key: 33,
+  name: "AlterConfigs",
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  request: [
+    array("resources", "0+", [
+      field("resourceType", "int8", "0+"),
+      field("resourceName", "string", "0+"),
+      array("configs", "0+", [
+        field("name", "string", "0+"),
+        field("value", "string", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+    field("validateOnly", "bool", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("responses", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+      field("resourceType", "int8", "0+"),
+      field("resourceName", "string", "0+"),
+    ]),
+  ],
+});

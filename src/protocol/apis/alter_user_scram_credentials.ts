@@ -1,0 +1,86 @@
+/**
+ * AlterUserScramCredentials (key 51), versions 0–0; flexible from v0.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Alter user scram credentials request. */
+export interface AlterUserScramCredentialsRequest {
+  /** Deletions. */
+  deletions: AlterUserScramCredentialsScramCredentialDeletion[];
+  /** Upsertions. */
+  upsertions: AlterUserScramCredentialsScramCredentialUpsertion[];
+}
+
+/** Alter user scram credentials response. */
+export interface AlterUserScramCredentialsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Results. */
+  results: AlterUserScramCredentialsResult[];
+}
+
+/** Alter user scram credentials result. */
+export interface AlterUserScramCredentialsResult {
+  /** User. */
+  user: string;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+}
+
+/** Alter user scram credentials scram credential deletion. */
+export interface AlterUserScramCredentialsScramCredentialDeletion {
+  /** Name. */
+  name: string;
+  /** Mechanism. */
+  mechanism: number;
+}
+
+/** Alter user scram credentials scram credential upsertion. */
+export interface AlterUserScramCredentialsScramCredentialUpsertion {
+  /** Name. */
+  name: string;
+  /** Mechanism. */
+  mechanism: number;
+  /** Iterations. */
+  iterations: number;
+  /** Salt. */
+  salt: Uint8Array;
+  /** Salted password. */
+  saltedPassword: Uint8Array;
+}
+
+/** The AlterUserScramCredentials API. */
+export const AlterUserScramCredentials: ApiDef<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = defineApi({
+  key: 51,
+  name: "AlterUserScramCredentials",
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  request: [
+    array("deletions", "0+", [
+      field("name", "string", "0+"),
+      field("mechanism", "int8", "0+"),
+    ]),
+    array("upsertions", "0+", [
+      field("name", "string", "0+"),
+      field("mechanism", "int8", "0+"),
+      field("iterations", "int32", "0+"),
+      field("salt", "bytes", "0+"),
+      field("saltedPassword", "bytes", "0+"),
+    ]),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("results", "0+", [
+      field("user", "string", "0+"),
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+    ]),
+  ],
+});

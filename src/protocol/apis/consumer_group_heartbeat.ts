@@ -1,0 +1,102 @@
+/**
+ * ConsumerGroupHeartbeat (key 68), versions 0–1; flexible from v0.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field, struct } from "../schema.ts";
+
+/** Consumer group heartbeat request. */
+export interface ConsumerGroupHeartbeatRequest {
+  /** Group id. */
+  groupId: string;
+  /** Member id. */
+  memberId: string;
+  /** Member epoch. */
+  memberEpoch: number;
+  /** Instance id. */
+  instanceId?: string | null;
+  /** Rack id. */
+  rackId?: string | null;
+  /** Rebalance timeout ms. */
+  rebalanceTimeoutMs?: number;
+  /** Subscribed topic names. */
+  subscribedTopicNames?: string[] | null;
+  /** Subscribed topic regex (v1+). */
+  subscribedTopicRegex?: string | null;
+  /** Server assignor. */
+  serverAssignor?: string | null;
+  /** Topic partitions. */
+  topicPartitions?: ConsumerGroupHeartbeatTopicPartitions[] | null;
+}
+
+/** Consumer group heartbeat response. */
+export interface ConsumerGroupHeartbeatResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Member id. */
+  memberId: string | null;
+  /** Member epoch. */
+  memberEpoch: number;
+  /** Heartbeat interval ms. */
+  heartbeatIntervalMs: number;
+  /** Assignment. */
+  assignment: ConsumerGroupHeartbeatAssignment | null;
+}
+
+/** Consumer group heartbeat assignment. */
+export interface ConsumerGroupHeartbeatAssignment {
+  /** Topic partitions. */
+  topicPartitions: ConsumerGroupHeartbeatTopicPartitions[];
+}
+
+/** Consumer group heartbeat topic partitions. */
+export interface ConsumerGroupHeartbeatTopicPartitions {
+  /** Topic id. */
+  topicId: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** The ConsumerGroupHeartbeat API. */
+export const ConsumerGroupHeartbeat: ApiDef<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse> = defineApi({
+  key: 68,
+  name: "ConsumerGroupHeartbeat",
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: 0,
+  request: [
+    field("groupId", "string", "0+"),
+    field("memberId", "string", "0+"),
+    field("memberEpoch", "int32", "0+"),
+    field("instanceId", "string", "0+", { nullable: "0+" }),
+    field("rackId", "string", "0+", { nullable: "0+" }),
+    field("rebalanceTimeoutMs", "int32", "0+", { default: -1 }),
+    field("subscribedTopicNames", "[]string", "0+", { nullable: "0+" }),
+    field("subscribedTopicRegex", "string", "1+", { nullable: "1+" }),
+    field("serverAssignor", "string", "0+", { nullable: "0+" }),
+    array("topicPartitions", "0+", [
+      field("topicId", "uuid", "0+"),
+      field("partitions", "[]int32", "0+"),
+    ], { nullable: "0+" }),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "0+"),
+    field("errorMessage", "string", "0+", { nullable: "0+" }),
+    field("memberId", "string", "0+", { nullable: "0+" }),
+    field("memberEpoch", "int32", "0+"),
+    field("heartbeatIntervalMs", "int32", "0+"),
+    struct("assignment", "0+", [
+      array("topicPartitions", "0+", [
+        field("topicId", "uuid", "0+"),
+        field("partitions", "[]int32", "0+"),
+      ]),
+    ], { nullable: "0+" }),
+  ],
+});

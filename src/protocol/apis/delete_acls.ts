@@ -1,0 +1,110 @@
+/**
+ * DeleteAcls (key 31), versions 1–3; flexible from v2.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Delete acls request. */
+export interface DeleteAclsRequest {
+  /** Filters. */
+  filters: DeleteAclsFilter[];
+}
+
+/** Delete acls response. */
+export interface DeleteAclsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Filter results. */
+  filterResults: DeleteAclsFilterResult[];
+}
+
+/** Delete acls filter. */
+export interface DeleteAclsFilter {
+  /** Resource type filter. */
+  resourceTypeFilter: number;
+  /** Resource name filter. */
+  resourceNameFilter?: string | null;
+  /** Pattern type filter (v1+). */
+  patternTypeFilter?: number;
+  /** Principal filter. */
+  principalFilter?: string | null;
+  /** Host filter. */
+  hostFilter?: string | null;
+  /** Operation. */
+  operation: number;
+  /** Permission type. */
+  permissionType: number;
+}
+
+/** Delete acls filter result. */
+export interface DeleteAclsFilterResult {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Matching acls. */
+  matchingAcls: DeleteAclsMatchingAcl[];
+}
+
+/** Delete acls matching acl. */
+export interface DeleteAclsMatchingAcl {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Resource type. */
+  resourceType: number;
+  /** Resource name. */
+  resourceName: string;
+  /** Pattern type (v1+). */
+  patternType: number;
+  /** Principal. */
+  principal: string;
+  /** Host. */
+  host: string;
+  /** Operation. */
+  operation: number;
+  /** Permission type. */
+  permissionType: number;
+}
+
+/** The DeleteAcls API. */
+export const DeleteAcls: ApiDef<DeleteAclsRequest, DeleteAclsResponse> = defineApi({
+  key: 31,
+  name: "DeleteAcls",
+  minVersion: 1,
+  maxVersion: 3,
+  flexibleFrom: 2,
+  request: [
+    array("filters", "0+", [
+      field("resourceTypeFilter", "int8", "0+"),
+      field("resourceNameFilter", "string", "0+", { nullable: "0+" }),
+      field("patternTypeFilter", "int8", "1+", { default: 3 }),
+      field("principalFilter", "string", "0+", { nullable: "0+" }),
+      field("hostFilter", "string", "0+", { nullable: "0+" }),
+      field("operation", "int8", "0+"),
+      field("permissionType", "int8", "0+"),
+    ]),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("filterResults", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+      array("matchingAcls", "0+", [
+        field("errorCode", "int16", "0+"),
+        field("errorMessage", "string", "0+", { nullable: "0+" }),
+        field("resourceType", "int8", "0+"),
+        field("resourceName", "string", "0+"),
+        field("patternType", "int8", "1+", { default: 3 }),
+        field("principal", "string", "0+"),
+        field("host", "string", "0+"),
+        field("operation", "int8", "0+"),
+        field("permissionType", "int8", "0+"),
+      ]),
+    ]),
+  ],
+});

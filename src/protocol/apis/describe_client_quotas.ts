@@ -1,0 +1,94 @@
+/**
+ * DescribeClientQuotas (key 48), versions 0–1; flexible from v1.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Describe client quotas request. */
+export interface DescribeClientQuotasRequest {
+  /** Components. */
+  components: DescribeClientQuotasComponentData[];
+  /** Strict. */
+  strict: boolean;
+}
+
+/** Describe client quotas response. */
+export interface DescribeClientQuotasResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Entries. */
+  entries: DescribeClientQuotasEntryData[] | null;
+}
+
+/** Describe client quotas component data. */
+export interface DescribeClientQuotasComponentData {
+  /** Entity type. */
+  entityType: string;
+  /** Match type. */
+  matchType: number;
+  /** Match. */
+  match?: string | null;
+}
+
+/** Describe client quotas entity data. */
+export interface DescribeClientQuotasEntityData {
+  /** Entity type. */
+  entityType: string;
+  /** Entity name. */
+  entityName: string | null;
+}
+
+/** Describe client quotas entry data. */
+export interface DescribeClientQuotasEntryData {
+  /** Entity. */
+  entity: DescribeClientQuotasEntityData[];
+  /** Values. */
+  values: DescribeClientQuotasValueData[];
+}
+
+/** Describe client quotas value data. */
+export interface DescribeClientQuotasValueData {
+  /** Key. */
+  key: string;
+  /** Value. */
+  value: number;
+}
+
+/** The DescribeClientQuotas API. */
+export const DescribeClientQuotas: ApiDef<DescribeClientQuotasRequest, DescribeClientQuotasResponse> = defineApi({
+  key: 48,
+  name: "DescribeClientQuotas",
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: 1,
+  request: [
+    array("components", "0+", [
+      field("entityType", "string", "0+"),
+      field("matchType", "int8", "0+"),
+      field("match", "string", "0+", { nullable: "0+" }),
+    ]),
+    field("strict", "bool", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "0+"),
+    field("errorMessage", "string", "0+", { nullable: "0+" }),
+    array("entries", "0+", [
+      array("entity", "0+", [
+        field("entityType", "string", "0+"),
+        field("entityName", "string", "0+", { nullable: "0+" }),
+      ]),
+      array("values", "0+", [
+        field("key", "string", "0+"),
+        field("value", "float64", "0+"),
+      ]),
+    ], { nullable: "0+" }),
+  ],
+});

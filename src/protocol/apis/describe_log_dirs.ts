@@ -1,0 +1,100 @@
+/**
+ * DescribeLogDirs (key 35), versions 1–4; flexible from v2.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Describe log dirs request. */
+export interface DescribeLogDirsRequest {
+  /** Topics. */
+  topics?: DescribeLogDirsDescribableLogDirTopic[] | null;
+}
+
+/** Describe log dirs response. */
+export interface DescribeLogDirsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code (v3+). */
+  errorCode: number;
+  /** Results. */
+  results: DescribeLogDirsResult[];
+}
+
+/** Describe log dirs describable log dir topic. */
+export interface DescribeLogDirsDescribableLogDirTopic {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** Describe log dirs partition. */
+export interface DescribeLogDirsPartition {
+  /** Partition index. */
+  partitionIndex: number;
+  /** Partition size. */
+  partitionSize: number;
+  /** Offset lag. */
+  offsetLag: number;
+  /** Is future key. */
+  isFutureKey: boolean;
+}
+
+/** Describe log dirs result. */
+export interface DescribeLogDirsResult {
+  /** Error code. */
+  errorCode: number;
+  /** Log dir. */
+  logDir: string;
+  /** Topics. */
+  topics: DescribeLogDirsTopic[];
+  /** Total bytes (v4+). */
+  totalBytes: number;
+  /** Usable bytes (v4+). */
+  usableBytes: number;
+}
+
+/** Describe log dirs topic. */
+export interface DescribeLogDirsTopic {
+  /** Name. */
+  name: string;
+  /** Partitions. */
+  partitions: DescribeLogDirsPartition[];
+}
+
+/** The DescribeLogDirs API. */
+export const DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResponse> = defineApi({
+  key: 35,
+  name: "DescribeLogDirs",
+  minVersion: 1,
+  maxVersion: 4,
+  flexibleFrom: 2,
+  request: [
+    array("topics", "0+", [
+      field("topic", "string", "0+"),
+      field("partitions", "[]int32", "0+"),
+    ], { nullable: "0+" }),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "3+"),
+    array("results", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("logDir", "string", "0+"),
+      array("topics", "0+", [
+        field("name", "string", "0+"),
+        array("partitions", "0+", [
+          field("partitionIndex", "int32", "0+"),
+          field("partitionSize", "int64", "0+"),
+          field("offsetLag", "int64", "0+"),
+          field("isFutureKey", "bool", "0+"),
+        ]),
+      ]),
+      field("totalBytes", "int64", "4+", { default: -1 }),
+      field("usableBytes", "int64", "4+", { default: -1 }),
+    ]),
+  ],
+});

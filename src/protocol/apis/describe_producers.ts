@@ -1,0 +1,100 @@
+/**
+ * DescribeProducers (key 61), versions 0–0; flexible from v0.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Describe producers request. */
+export interface DescribeProducersRequest {
+  /** Topics. */
+  topics: DescribeProducersTopicRequest[];
+}
+
+/** Describe producers response. */
+export interface DescribeProducersResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Topics. */
+  topics: DescribeProducersTopicResponse[];
+}
+
+/** Describe producers partition response. */
+export interface DescribeProducersPartitionResponse {
+  /** Partition index. */
+  partitionIndex: number;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Active producers. */
+  activeProducers: DescribeProducersProducerState[];
+}
+
+/** Describe producers producer state. */
+export interface DescribeProducersProducerState {
+  /** Producer id. */
+  producerId: number;
+  /** Producer epoch. */
+  producerEpoch: number;
+  /** Last sequence. */
+  lastSequence: number;
+  /** Last timestamp. */
+  lastTimestamp: number;
+  /** Coordinator epoch. */
+  coordinatorEpoch: number;
+  /** Current txn start offset. */
+  currentTxnStartOffset: number;
+}
+
+/** Describe producers topic request. */
+export interface DescribeProducersTopicRequest {
+  /** Name. */
+  name: string;
+  /** Partition indexes. */
+  partitionIndexes: number[];
+}
+
+/** Describe producers topic response. */
+export interface DescribeProducersTopicResponse {
+  /** Name. */
+  name: string;
+  /** Partitions. */
+  partitions: DescribeProducersPartitionResponse[];
+}
+
+/** The DescribeProducers API. */
+export const DescribeProducers: ApiDef<DescribeProducersRequest, DescribeProducersResponse> = defineApi({
+  key: 61,
+  name: "DescribeProducers",
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  request: [
+    array("topics", "0+", [
+      field("name", "string", "0+"),
+      field("partitionIndexes", "[]int32", "0+"),
+    ]),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("topics", "0+", [
+      field("name", "string", "0+"),
+      array("partitions", "0+", [
+        field("partitionIndex", "int32", "0+"),
+        field("errorCode", "int16", "0+"),
+        field("errorMessage", "string", "0+", { nullable: "0+" }),
+        array("activeProducers", "0+", [
+          field("producerId", "int64", "0+"),
+          field("producerEpoch", "int32", "0+"),
+          field("lastSequence", "int32", "0+", { default: -1 }),
+          field("lastTimestamp", "int64", "0+", { default: -1 }),
+          field("coordinatorEpoch", "int32", "0+"),
+          field("currentTxnStartOffset", "int64", "0+", { default: -1 }),
+        ]),
+      ]),
+    ]),
+  ],
+});

@@ -1,0 +1,78 @@
+/**
+ * DescribeTransactions (key 65), versions 0–0; flexible from v0.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Describe transactions request. */
+export interface DescribeTransactionsRequest {
+  /** Transactional ids. */
+  transactionalIds: string[];
+}
+
+/** Describe transactions response. */
+export interface DescribeTransactionsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Transaction states. */
+  transactionStates: DescribeTransactionsTransactionState[];
+}
+
+/** Describe transactions topic data. */
+export interface DescribeTransactionsTopicData {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** Describe transactions transaction state. */
+export interface DescribeTransactionsTransactionState {
+  /** Error code. */
+  errorCode: number;
+  /** Transactional id. */
+  transactionalId: string;
+  /** Transaction state. */
+  transactionState: string;
+  /** Transaction timeout ms. */
+  transactionTimeoutMs: number;
+  /** Transaction start time ms. */
+  transactionStartTimeMs: number;
+  /** Producer id. */
+  producerId: number;
+  /** Producer epoch. */
+  producerEpoch: number;
+  /** Topics. */
+  topics: DescribeTransactionsTopicData[];
+}
+
+/** The DescribeTransactions API. */
+export const DescribeTransactions: ApiDef<DescribeTransactionsRequest, DescribeTransactionsResponse> = defineApi({
+  key: 65,
+  name: "DescribeTransactions",
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  request: [
+    field("transactionalIds", "[]string", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("transactionStates", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("transactionalId", "string", "0+"),
+      field("transactionState", "string", "0+"),
+      field("transactionTimeoutMs", "int32", "0+"),
+      field("transactionStartTimeMs", "int64", "0+"),
+      field("producerId", "int64", "0+"),
+      field("producerEpoch", "int16", "0+"),
+      array("topics", "0+", [
+        field("topic", "string", "0+"),
+        field("partitions", "[]int32", "0+"),
+      ]),
+    ]),
+  ],
+});

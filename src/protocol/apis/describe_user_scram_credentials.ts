@@ -1,0 +1,80 @@
+/**
+ * DescribeUserScramCredentials (key 50), versions 0–0; flexible from v0.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Describe user scram credentials request. */
+export interface DescribeUserScramCredentialsRequest {
+  /** Users. */
+  users?: DescribeUserScramCredentialsUserName[] | null;
+}
+
+/** Describe user scram credentials response. */
+export interface DescribeUserScramCredentialsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Results. */
+  results: DescribeUserScramCredentialsResult[];
+}
+
+/** Describe user scram credentials credential info. */
+export interface DescribeUserScramCredentialsCredentialInfo {
+  /** Mechanism. */
+  mechanism: number;
+  /** Iterations. */
+  iterations: number;
+}
+
+/** Describe user scram credentials result. */
+export interface DescribeUserScramCredentialsResult {
+  /** User. */
+  user: string;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Credential infos. */
+  credentialInfos: DescribeUserScramCredentialsCredentialInfo[];
+}
+
+/** Describe user scram credentials user name. */
+export interface DescribeUserScramCredentialsUserName {
+  /** Name. */
+  name: string;
+}
+
+/** The DescribeUserScramCredentials API. */
+export const DescribeUserScramCredentials: ApiDef<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse> = defineApi({
+  key: 50,
+  name: "DescribeUserScramCredentials",
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  request: [
+    array("users", "0+", [
+      field("name", "string", "0+"),
+    ], { nullable: "0+" }),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "0+"),
+    field("errorMessage", "string", "0+", { nullable: "0+" }),
+    array("results", "0+", [
+      field("user", "string", "0+"),
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+      array("credentialInfos", "0+", [
+        field("mechanism", "int8", "0+"),
+        field("iterations", "int32", "0+"),
+      ]),
+    ]),
+  ],
+});

@@ -1,0 +1,83 @@
+/**
+ * ElectLeaders (key 43), versions 0–2; flexible from v2.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Elect leaders request. */
+export interface ElectLeadersRequest {
+  /** Election type (v1+). */
+  electionType?: number;
+  /** Topic partitions. */
+  topicPartitions?: ElectLeadersTopicPartitions[] | null;
+  /** Timeout ms. */
+  timeoutMs?: number;
+}
+
+/** Elect leaders response. */
+export interface ElectLeadersResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Error code (v1+). */
+  errorCode: number;
+  /** Replica election results. */
+  replicaElectionResults: ElectLeadersReplicaElectionResult[];
+}
+
+/** Elect leaders partition result. */
+export interface ElectLeadersPartitionResult {
+  /** Partition id. */
+  partitionId: number;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+}
+
+/** Elect leaders replica election result. */
+export interface ElectLeadersReplicaElectionResult {
+  /** Topic. */
+  topic: string;
+  /** Partition result. */
+  partitionResult: ElectLeadersPartitionResult[];
+}
+
+/** Elect leaders topic partitions. */
+export interface ElectLeadersTopicPartitions {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** The ElectLeaders API. */
+export const ElectLeaders: ApiDef<ElectLeadersRequest, ElectLeadersResponse> = defineApi({
+  key: 43,
+  name: "ElectLeaders",
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  request: [
+    field("electionType", "int8", "1+"),
+    array("topicPartitions", "0+", [
+      field("topic", "string", "0+"),
+      field("partitions", "[]int32", "0+"),
+    ], { nullable: "0+" }),
+    field("timeoutMs", "int32", "0+", { default: 60000 }),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    field("errorCode", "int16", "1+"),
+    array("replicaElectionResults", "0+", [
+      field("topic", "string", "0+"),
+      array("partitionResult", "0+", [
+        field("partitionId", "int32", "0+"),
+        field("errorCode", "int16", "0+"),
+        field("errorMessage", "string", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+  ],
+});

@@ -1,0 +1,261 @@
+/**
+ * Fetch (key 1), versions 4–18; flexible from v12.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field, struct } from "../schema.ts";
+
+/** Fetch request. */
+export interface FetchRequest {
+  /** Cluster id (v12+), tagged 0. */
+  clusterId?: string | null;
+  /** Replica id (v0-14). */
+  replicaId?: number;
+  /** Replica state (v15+), tagged 1. */
+  replicaState?: FetchReplicaState;
+  /** Max wait ms. */
+  maxWaitMs: number;
+  /** Min bytes. */
+  minBytes: number;
+  /** Max bytes (v3+). */
+  maxBytes?: number;
+  /** Isolation level (v4+). */
+  isolationLevel?: number;
+  /** Session id (v7+). */
+  sessionId?: number;
+  /** Session epoch (v7+). */
+  sessionEpoch?: number;
+  /** Topics. */
+  topics: FetchTopic[];
+  /** Forgotten topics data (v7+). */
+  forgottenTopicsData?: FetchForgottenTopic[];
+  /** Rack id (v11+). */
+  rackId?: string;
+}
+
+/** Fetch response. */
+export interface FetchResponse {
+  /** Throttle time ms (v1+). */
+  throttleTimeMs: number;
+  /** Error code (v7+). */
+  errorCode: number;
+  /** Session id (v7+). */
+  sessionId: number;
+  /** Responses. */
+  responses: FetchableTopicResponse[];
+  /** Node endpoints (v16+), tagged 0. */
+  nodeEndpoints: FetchNodeEndpoint[];
+}
+
+/** Fetch aborted transaction. */
+export interface FetchAbortedTransaction {
+  /** Producer id (v4+). */
+  producerId: number;
+  /** First offset (v4+). */
+  firstOffset: number;
+}
+
+/** Fetch epoch end offset. */
+export interface FetchEpochEndOffset {
+  /** Epoch (v12+). */
+  epoch: number;
+  /** End offset (v12+). */
+  endOffset: number;
+}
+
+/** Fetch forgotten topic. */
+export interface FetchForgottenTopic {
+  /** Topic (v7-12). */
+  topic?: string;
+  /** Topic id (v13+). */
+  topicId?: string;
+  /** Partitions (v7+). */
+  partitions?: number[];
+}
+
+/** Fetch leader id and epoch. */
+export interface FetchLeaderIdAndEpoch {
+  /** Leader id (v12+). */
+  leaderId: number;
+  /** Leader epoch (v12+). */
+  leaderEpoch: number;
+}
+
+/** Fetch node endpoint. */
+export interface FetchNodeEndpoint {
+  /** Node id (v16+). */
+  nodeId: number;
+  /** Host (v16+). */
+  host: string;
+  /** Port (v16+). */
+  port: number;
+  /** Rack (v16+). */
+  rack: string | null;
+}
+
+/** Fetch partition. */
+export interface FetchPartition {
+  /** Partition. */
+  partition: number;
+  /** Current leader epoch (v9+). */
+  currentLeaderEpoch?: number;
+  /** Fetch offset. */
+  fetchOffset: number;
+  /** Last fetched epoch (v12+). */
+  lastFetchedEpoch?: number;
+  /** Log start offset (v5+). */
+  logStartOffset?: number;
+  /** Partition max bytes. */
+  partitionMaxBytes: number;
+  /** Replica directory id (v17+), tagged 0. */
+  replicaDirectoryId?: string;
+  /** High watermark (v18+), tagged 1. */
+  highWatermark?: number;
+}
+
+/** Fetch partition data. */
+export interface FetchPartitionData {
+  /** Partition index. */
+  partitionIndex: number;
+  /** Error code. */
+  errorCode: number;
+  /** High watermark. */
+  highWatermark: number;
+  /** Last stable offset (v4+). */
+  lastStableOffset: number;
+  /** Log start offset (v5+). */
+  logStartOffset: number;
+  /** Diverging epoch (v12+), tagged 0. */
+  divergingEpoch: FetchEpochEndOffset;
+  /** Current leader (v12+), tagged 1. */
+  currentLeader: FetchLeaderIdAndEpoch;
+  /** Snapshot id (v12+), tagged 2. */
+  snapshotId: FetchSnapshotId;
+  /** Aborted transactions (v4+). */
+  abortedTransactions: FetchAbortedTransaction[] | null;
+  /** Preferred read replica (v11+). */
+  preferredReadReplica: number;
+  /** Records. */
+  records: Uint8Array | null;
+}
+
+/** Fetch replica state. */
+export interface FetchReplicaState {
+  /** Replica id (v15+). */
+  replicaId?: number;
+  /** Replica epoch (v15+). */
+  replicaEpoch?: number;
+}
+
+/** Fetch snapshot id. */
+export interface FetchSnapshotId {
+  /** End offset. */
+  endOffset: number;
+  /** Epoch. */
+  epoch: number;
+}
+
+/** Fetch topic. */
+export interface FetchTopic {
+  /** Topic (v0-12). */
+  topic?: string;
+  /** Topic id (v13+). */
+  topicId?: string;
+  /** Partitions. */
+  partitions: FetchPartition[];
+}
+
+/** Fetchable topic response. */
+export interface FetchableTopicResponse {
+  /** Topic (v0-12). */
+  topic: string;
+  /** Topic id (v13+). */
+  topicId: string;
+  /** Partitions. */
+  partitions: FetchPartitionData[];
+}
+
+/** The Fetch API. */
+export const Fetch: ApiDef<FetchRequest, FetchResponse> = defineApi({
+  key: 1,
+  name: "Fetch",
+  minVersion: 4,
+  maxVersion: 18,
+  flexibleFrom: 12,
+  request: [
+    field("clusterId", "string", "12+", { nullable: "12+", tag: 0, tagged: "12+" }),
+    field("replicaId", "int32", "0-14", { default: -1 }),
+    struct("replicaState", "15+", [
+      field("replicaId", "int32", "15+", { default: -1 }),
+      field("replicaEpoch", "int64", "15+", { default: -1 }),
+    ], { tag: 1, tagged: "15+" }),
+    field("maxWaitMs", "int32", "0+"),
+    field("minBytes", "int32", "0+"),
+    field("maxBytes", "int32", "3+", { default: 2147483647 }),
+    field("isolationLevel", "int8", "4+"),
+    field("sessionId", "int32", "7+"),
+    field("sessionEpoch", "int32", "7+", { default: -1 }),
+    array("topics", "0+", [
+      field("topic", "string", "0-12"),
+      field("topicId", "uuid", "13+"),
+      array("partitions", "0+", [
+        field("partition", "int32", "0+"),
+        field("currentLeaderEpoch", "int32", "9+", { default: -1 }),
+        field("fetchOffset", "int64", "0+"),
+        field("lastFetchedEpoch", "int32", "12+", { default: -1 }),
+        field("logStartOffset", "int64", "5+", { default: -1 }),
+        field("partitionMaxBytes", "int32", "0+"),
+        field("replicaDirectoryId", "uuid", "17+", { tag: 0, tagged: "17+" }),
+        field("highWatermark", "int64", "18+", { tag: 1, tagged: "18+" }),
+      ]),
+    ]),
+    array("forgottenTopicsData", "7+", [
+      field("topic", "string", "7-12"),
+      field("topicId", "uuid", "13+"),
+      field("partitions", "[]int32", "7+"),
+    ]),
+    field("rackId", "string", "11+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "1+"),
+    field("errorCode", "int16", "7+"),
+    field("sessionId", "int32", "7+"),
+    array("responses", "0+", [
+      field("topic", "string", "0-12"),
+      field("topicId", "uuid", "13+"),
+      array("partitions", "0+", [
+        field("partitionIndex", "int32", "0+"),
+        field("errorCode", "int16", "0+"),
+        field("highWatermark", "int64", "0+"),
+        field("lastStableOffset", "int64", "4+", { default: -1 }),
+        field("logStartOffset", "int64", "5+", { default: -1 }),
+        struct("divergingEpoch", "12+", [
+          field("epoch", "int32", "12+", { default: -1 }),
+          field("endOffset", "int64", "12+", { default: -1 }),
+        ], { tag: 0, tagged: "12+" }),
+        struct("currentLeader", "12+", [
+          field("leaderId", "int32", "12+", { default: -1 }),
+          field("leaderEpoch", "int32", "12+", { default: -1 }),
+        ], { tag: 1, tagged: "12+" }),
+        struct("snapshotId", "12+", [
+          field("endOffset", "int64", "0+", { default: -1 }),
+          field("epoch", "int32", "0+", { default: -1 }),
+        ], { tag: 2, tagged: "12+" }),
+        array("abortedTransactions", "4+", [
+          field("producerId", "int64", "4+"),
+          field("firstOffset", "int64", "4+"),
+        ], { nullable: "4+" }),
+        field("preferredReadReplica", "int32", "11+", { default: -1 }),
+        field("records", "records", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+    array("nodeEndpoints", "16+", [
+      field("nodeId", "int32", "16+"),
+      field("host", "string", "16+"),
+      field("port", "int32", "16+"),
+      field("rack", "string", "16+", { nullable: "16+" }),
+    ], { tag: 0, tagged: "16+" }),
+  ],
+});

@@ -1,0 +1,86 @@
+/**
+ * IncrementalAlterConfigs (key 44), versions 0–1; flexible from v1.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Incremental alter configs request. */
+export interface IncrementalAlterConfigsRequest {
+  /** Resources. */
+  resources: IncrementalAlterConfigsAlterConfigsResource[];
+  /** Validate only. */
+  validateOnly: boolean;
+}
+
+/** Incremental alter configs response. */
+export interface IncrementalAlterConfigsResponse {
+  /** Throttle time ms. */
+  throttleTimeMs: number;
+  /** Responses. */
+  responses: IncrementalAlterConfigsAlterConfigsResourceResponse[];
+}
+
+/** Incremental alter configs alter configs resource. */
+export interface IncrementalAlterConfigsAlterConfigsResource {
+  /** Resource type. */
+  resourceType: number;
+  /** Resource name. */
+  resourceName: string;
+  /** Configs. */
+  configs: IncrementalAlterConfigsAlterableConfig[];
+}
+
+/** Incremental alter configs alter configs resource response. */
+export interface IncrementalAlterConfigsAlterConfigsResourceResponse {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Resource type. */
+  resourceType: number;
+  /** Resource name. */
+  resourceName: string;
+}
+
+/** Incremental alter configs alterable config. */
+export interface IncrementalAlterConfigsAlterableConfig {
+  /** Name. */
+  name: string;
+  /** Config operation. */
+  configOperation: number;
+  /** Value. */
+  value?: string | null;
+}
+
+/** The IncrementalAlterConfigs API. */
+export const IncrementalAlterConfigs: ApiDef<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = defineApi({
+  key: 44,
+  name: "IncrementalAlterConfigs",
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: 1,
+  request: [
+    array("resources", "0+", [
+      field("resourceType", "int8", "0+"),
+      field("resourceName", "string", "0+"),
+      array("configs", "0+", [
+        field("name", "string", "0+"),
+        field("configOperation", "int8", "0+"),
+        field("value", "string", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+    field("validateOnly", "bool", "0+"),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "0+"),
+    array("responses", "0+", [
+      field("errorCode", "int16", "0+"),
+      field("errorMessage", "string", "0+", { nullable: "0+" }),
+      field("resourceType", "int8", "0+"),
+      field("resourceName", "string", "0+"),
+    ]),
+  ],
+});

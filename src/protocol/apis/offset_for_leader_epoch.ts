@@ -1,0 +1,94 @@
+/**
+ * OffsetForLeaderEpoch (key 23), versions 2–4; flexible from v4.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { array, field } from "../schema.ts";
+
+/** Offset for leader epoch request. */
+export interface OffsetForLeaderEpochRequest {
+  /** Replica id (v3+). */
+  replicaId?: number;
+  /** Topics. */
+  topics: OffsetForLeaderEpochOffsetForLeaderTopic[];
+}
+
+/** Offset for leader epoch response. */
+export interface OffsetForLeaderEpochResponse {
+  /** Throttle time ms (v2+). */
+  throttleTimeMs: number;
+  /** Topics. */
+  topics: OffsetForLeaderEpochOffsetForLeaderTopicResult[];
+}
+
+/** Offset for leader epoch epoch end offset. */
+export interface OffsetForLeaderEpochEpochEndOffset {
+  /** Error code. */
+  errorCode: number;
+  /** Partition. */
+  partition: number;
+  /** Leader epoch (v1+). */
+  leaderEpoch: number;
+  /** End offset. */
+  endOffset: number;
+}
+
+/** Offset for leader epoch offset for leader partition. */
+export interface OffsetForLeaderEpochOffsetForLeaderPartition {
+  /** Partition. */
+  partition: number;
+  /** Current leader epoch (v2+). */
+  currentLeaderEpoch?: number;
+  /** Leader epoch. */
+  leaderEpoch: number;
+}
+
+/** Offset for leader epoch offset for leader topic. */
+export interface OffsetForLeaderEpochOffsetForLeaderTopic {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: OffsetForLeaderEpochOffsetForLeaderPartition[];
+}
+
+/** Offset for leader epoch offset for leader topic result. */
+export interface OffsetForLeaderEpochOffsetForLeaderTopicResult {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: OffsetForLeaderEpochEpochEndOffset[];
+}
+
+/** The OffsetForLeaderEpoch API. */
+export const OffsetForLeaderEpoch: ApiDef<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = defineApi({
+  key: 23,
+  name: "OffsetForLeaderEpoch",
+  minVersion: 2,
+  maxVersion: 4,
+  flexibleFrom: 4,
+  request: [
+    field("replicaId", "int32", "3+", { default: -2 }),
+    array("topics", "0+", [
+      field("topic", "string", "0+"),
+      array("partitions", "0+", [
+        field("partition", "int32", "0+"),
+        field("currentLeaderEpoch", "int32", "2+", { default: -1 }),
+        field("leaderEpoch", "int32", "0+"),
+      ]),
+    ]),
+  ],
+  response: [
+    field("throttleTimeMs", "int32", "2+"),
+    array("topics", "0+", [
+      field("topic", "string", "0+"),
+      array("partitions", "0+", [
+        field("errorCode", "int16", "0+"),
+        field("partition", "int32", "0+"),
+        field("leaderEpoch", "int32", "1+", { default: -1 }),
+        field("endOffset", "int64", "0+", { default: -1 }),
+      ]),
+    ]),
+  ],
+});

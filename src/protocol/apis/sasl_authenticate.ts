@@ -1,0 +1,44 @@
+/**
+ * SaslAuthenticate (key 36), versions 0–2; flexible from v2.
+ * Field layout translated from Apache Kafka's message definitions.
+ *
+ * @module
+ */
+import { type ApiDef, defineApi } from "../api.ts";
+import { field } from "../schema.ts";
+
+/** Sasl authenticate request. */
+export interface SaslAuthenticateRequest {
+  /** Auth bytes. */
+  authBytes: Uint8Array;
+}
+
+/** Sasl authenticate response. */
+export interface SaslAuthenticateResponse {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Auth bytes. */
+  authBytes: Uint8Array;
+  /** Session lifetime ms (v1+). */
+  sessionLifetimeMs: number;
+}
+
+/** The SaslAuthenticate API. */
+export const SaslAuthenticate: ApiDef<SaslAuthenticateRequest, SaslAuthenticateResponse> = defineApi({
+  key: 36,
+  name: "SaslAuthenticate",
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  request: [
+    field("authBytes", "bytes", "0+"),
+  ],
+  response: [
+    field("errorCode", "int16", "0+"),
+    field("errorMessage", "string", "0+", { nullable: "0+" }),
+    field("authBytes", "bytes", "0+"),
+    field("sessionLifetimeMs", "int64", "1+"),
+  ],
+});
