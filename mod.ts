@@ -23,6 +23,26 @@
 export { Broker, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
 export type { RequestOptions, VersionRange } from "./src/broker.ts";
 export { Client } from "./src/client.ts";
+export { AsyncProducer } from "./src/producer/async_producer.ts";
+export { SyncProducer } from "./src/producer/sync_producer.ts";
+export { ProducerError, ProducerErrors } from "./src/producer/message.ts";
+export type { ProducerInterceptor, ProducerMessage, RecordHeader } from "./src/producer/message.ts";
+export {
+  crc32ieee,
+  fnv1a32,
+  murmur2,
+  newConsistentCRCHashPartitioner,
+  newHashPartitioner,
+  newManualPartitioner,
+  newMurmur2Partitioner,
+  newRandomPartitioner,
+  newReferenceHashPartitioner,
+  newRoundRobinPartitioner,
+  newStickyPartitioner,
+} from "./src/producer/partitioner.ts";
+export type { PartitionableMessage, Partitioner, PartitionerConstructor } from "./src/producer/partitioner.ts";
+export { Consumer, ConsumerError, PartitionConsumer } from "./src/consumer/consumer.ts";
+export type { ConsumerMessage } from "./src/consumer/consumer.ts";
 export type { ConnectionPurpose, PartitionMetadata, TopicMetadata } from "./src/client.ts";
 export {
   CompressionCodec,

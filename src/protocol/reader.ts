@@ -230,6 +230,11 @@ export class Reader {
     }
   }
 
+  /** Reads `n` bytes of UTF-8. */
+  readUtf8(n: number): string {
+    return this.#utf8(n);
+  }
+
   /** Reads an int16-length-prefixed string; throws on a null (-1) length. */
   readString(): string {
     const n = this.readInt16();

@@ -221,6 +221,12 @@ export class Writer {
     }
   }
 
+  /** Writes the UTF-8 bytes of `s`, whose encoded length `len` the caller computed (see `utf8Length`). */
+  writeUtf8(s: string, len: number): this {
+    this.#writeUtf8(s, len);
+    return this;
+  }
+
   /** Writes an int16-length-prefixed string; `null` as length -1. */
   writeString(s: string | null): this {
     if (s === null) return this.writeInt16(-1);

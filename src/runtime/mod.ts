@@ -37,3 +37,5 @@ export function defaultTransport(): Promise<Transport> {
   cached ??= import("./node.ts").then((m) => m.nodeTransport);
   return cached;
 }
+
+export { gunzip, gzip, hasZstd, zstdCompress, zstdDecompress } from "./zlib.ts";
