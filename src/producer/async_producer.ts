@@ -74,6 +74,7 @@ export class AsyncProducer implements ProducerCore {
   #resetting: Promise<void> | undefined;
   #recovering = new Set<PartitionState>();
   #interceptors: ProducerInterceptor[];
+  #stats = { requests: 0, batches: 0, records: 0, retriedBatches: 0 };
 
   private constructor(client: Client, ownsClient: boolean) {
     this.client = client;
@@ -387,6 +388,19 @@ export class AsyncProducer implements ProducerCore {
         }
       }
     });
+  }
+
+  /** @internal ProducerCore */
+  countRequest(batches: number, records: number, retries: number): void {
+    this.#stats.requests++;
+    this.#stats.batches += batches;
+    this.#stats.records += records;
+    this.#stats.retriedBatches += retries;
+  }
+
+  /** Counters since the producer started: Produce requests, batches and records sent, batches retried. */
+  stats(): { requests: number; batches: number; records: number; retriedBatches: number } {
+    return { ...this.#stats };
   }
 
   /** @internal ProducerCore */

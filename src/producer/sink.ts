@@ -114,6 +114,8 @@ export interface ProducerCore {
   resetProducerId(reason: Error): void;
   /** Whether the producer is flushing everything (closing or `flush()`): thresholds don't apply. */
   flushing(): boolean;
+  /** Counts a Produce request about to be sent. */
+  countRequest(batches: number, records: number, retries: number): void;
 }
 
 // Errors after which the records are known NOT to have been written.
@@ -251,6 +253,7 @@ export class BrokerSink {
     if (batches.length === 0) return false;
     this.#firstQueuedAt = 0;
     this.#inflight++;
+    this.#core.countRequest(batches.length, messages, batches.filter((b) => b.attempts > 0).length);
     this.#send(batches);
     return true;
   }
