@@ -17,7 +17,7 @@
 import type { Broker } from "../broker.ts";
 import type { Client } from "../client.ts";
 import type { Config } from "../config.ts";
-import { ErrConnectionClosed, ErrRequestTimeout, KafkaError, SamsaError } from "../errors.ts";
+import { ErrConnectionClosed, ErrIncompleteResponse, ErrRequestTimeout, KafkaError } from "../errors.ts";
 import { Produce, type ProduceRequest, type ProduceResponse } from "../protocol/apis/produce.ts";
 import { kerrorInfo, KError } from "../protocol/errors.ts";
 import { encodeRecordBatch } from "../protocol/records.ts";
@@ -321,7 +321,7 @@ export class BrokerSink {
     for (const b of batches) {
       const pr = index.get(`${b.tp.topic}\u0000${b.tp.partition}`);
       if (!pr) {
-        this.#onError(b, new SamsaError(`produce response is missing ${b.tp.topic}/${b.tp.partition}`), -1);
+        this.#onError(b, new ErrIncompleteResponse(`produce response is missing ${b.tp.topic}/${b.tp.partition}`), -1);
         continue;
       }
       if (pr.errorCode === 0 || pr.errorCode === KError.DuplicateSequenceNumber) {
@@ -374,8 +374,8 @@ export class BrokerSink {
       return;
     }
     const retriable = code < 0
-      ? err instanceof ErrConnectionClosed || err instanceof ErrRequestTimeout || (err instanceof KafkaError && err.retriable) ||
-        isNetworkError(err)
+      ? err instanceof ErrConnectionClosed || err instanceof ErrRequestTimeout || err instanceof ErrIncompleteResponse ||
+        (err instanceof KafkaError && err.retriable) || isNetworkError(err)
       : kerrorInfo(code).retriable || code === KError.OutOfOrderSequenceNumber;
     const fenced = code === KError.UnknownProducerId || code === KError.InvalidProducerEpoch || code === KError.ProducerFenced;
     if (fenced && this.#core.idempotent && b.attempts < p.retry.max) {
