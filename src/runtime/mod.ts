@@ -32,10 +32,25 @@ export function env(name: string): string | undefined {
 
 let cached: Promise<Transport> | undefined;
 
-/** The running runtime's socket implementation (`SAMSA_TRANSPORT=node` forces node:net everywhere). */
+/**
+ * The running runtime's own socket implementation: Deno.connect on Deno, Bun.connect on Bun,
+ * node:net on Node. `SAMSA_TRANSPORT=node` forces the node:net adapter on any runtime.
+ */
 export function defaultTransport(): Promise<Transport> {
-  cached ??= import("./node.ts").then((m) => m.nodeTransport);
+  cached ??= loadTransport(env("SAMSA_TRANSPORT") ?? runtimeName());
   return cached;
+}
+
+/** A specific adapter by name: "deno", "bun" or "node" (node:net works on all three runtimes). */
+export function loadTransport(name: string): Promise<Transport> {
+  switch (name) {
+    case "deno":
+      return import("./deno.ts").then((m) => m.denoTransport);
+    case "bun":
+      return import("./bun.ts").then((m) => m.bunTransport);
+    default:
+      return import("./node.ts").then((m) => m.nodeTransport);
+  }
 }
 
 export { gunzip, gzip, hasZstd, zstdCompress, zstdDecompress } from "./zlib.ts";

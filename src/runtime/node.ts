@@ -120,17 +120,19 @@ export const nodeTransport: Transport = {
   },
   listen(o: ListenOptions, accept: (s: Socket) => SocketHandlers): Promise<Listener> {
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((sock) => {
+    const onSocket = (sock: net.Socket): void => {
       sockets.add(sock);
       sock.on("close", () => sockets.delete(sock));
       sock.setNoDelay(true);
       let h: SocketHandlers | undefined;
       const s = wrap(sock, () => h);
       h = accept(s);
-    });
+    };
+    const server = o.tls ? tls.createServer({ cert: o.tls.cert, key: o.tls.key }, onSocket) : net.createServer(onSocket);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(o.port ?? 0, o.host ?? "127.0.0.1", () => {
+        server.removeListener("error", reject);
         const addr = server.address() as net.AddressInfo;
         resolve({
           host: addr.address,

@@ -78,6 +78,8 @@ export interface ListenOptions {
   host?: string;
   /** Port to bind; 0 picks a free one. @default 0 */
   port?: number;
+  /** Serve TLS with this certificate chain and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 /**
