@@ -28,8 +28,8 @@ import {
   SamsaError,
 } from "./errors.ts";
 import { type ApiDef, decodeResponseHeader, encodeRequestFrame } from "./protocol/api.ts";
-import { ApiVersions, type ApiVersionsRequest, type ApiVersionsResponse } from "./protocol/apis/api_versions.ts";
-import { Metadata, type MetadataRequest, type MetadataResponse } from "./protocol/apis/metadata.ts";
+import { ApiVersions, type ApiVersionsRequest } from "./protocol/apis/api_versions.ts";
+import { BrokerApis, type RequestOptions } from "./broker_apis.ts";
 import { kerrorInfo, KError } from "./protocol/errors.ts";
 import { Reader } from "./protocol/reader.ts";
 import { Writer } from "./protocol/writer.ts";
@@ -39,15 +39,7 @@ import type { Socket } from "./runtime/transport.ts";
 /** Library version reported to brokers in ApiVersions v3+. */
 export const SAMSA_VERSION: string = "0.1.0";
 
-/** Per-request options. */
-export interface RequestOptions {
-  /** Force this version instead of the negotiated one. */
-  version?: number;
-  /** Extra time to wait for the answer beyond `net.readTimeout` (long-polling fetches), in ms. */
-  extraTimeout?: number;
-  /** Abandon waiting (the connection is closed, as the answer would desynchronise it). */
-  signal?: AbortSignal;
-}
+export type { RequestOptions };
 
 interface Pending {
   correlationId: number;
@@ -95,7 +87,7 @@ function splitAddr(addr: string): { host: string; port: number } {
  * await broker.close();
  * ```
  */
-export class Broker {
+export class Broker extends BrokerApis {
   #addr: string;
   #id: number;
   #rack: string | null;
@@ -122,6 +114,7 @@ export class Broker {
    * @param rack rack from metadata
    */
   constructor(addr: string, id: number = -1, rack: string | null = null) {
+    super();
     splitAddr(addr);
     this.#addr = addr;
     this.#id = id;
@@ -254,7 +247,7 @@ export class Broker {
    * Sends any request and resolves with its decoded response. Waits for the connection to finish
    * opening; uses the negotiated version unless `options.version` is set.
    */
-  async request<Req, Res>(api: ApiDef<Req, Res>, req: Req, options: RequestOptions = {}): Promise<Res> {
+  override async request<Req, Res>(api: ApiDef<Req, Res>, req: Req, options: RequestOptions = {}): Promise<Res> {
     if (this.#opening) await this.#opening;
     if (!this.#socket || this.#socket.closed) throw new ErrNotConnected(this.#addr);
     const version = options.version ?? this.versionFor(api as ApiDef<unknown, unknown>);
@@ -459,16 +452,6 @@ export class Broker {
   /** `await using broker = ...` closes it. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** ApiVersions at the negotiated version. */
-  apiVersions(req: ApiVersionsRequest = {}): Promise<ApiVersionsResponse> {
-    return this.request(ApiVersions, req);
-  }
-
-  /** Metadata; `topics: null` asks for every topic. */
-  getMetadata(req: MetadataRequest): Promise<MetadataResponse> {
-    return this.request(Metadata, req);
   }
 }
 
