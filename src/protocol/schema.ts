@@ -111,6 +111,8 @@ export interface CompiledStruct {
   decode(r: Reader): Record<string, unknown>;
   /** A fresh object holding every field's default. */
   defaults(): Record<string, unknown>;
+  /** The fewest bytes one encoded value can take (bounds array lengths before allocating). */
+  readonly minSize: number;
 }
 
 type Enc = (w: Writer, v: unknown) => void;
@@ -121,6 +123,7 @@ interface Op {
   enc: Enc;
   dec: Dec;
   def: () => unknown;
+  min: number;
 }
 
 interface TaggedOp extends Op {
@@ -310,22 +313,26 @@ function buildOp(f: FieldSpec, version: number, flexible: boolean): Op {
         enc: sEnc,
         dec,
         def: () => (f.default !== undefined ? f.default : nullable ? null : inner.defaults()),
+        min: nullable ? 1 : inner.minSize,
       };
     }
-    const minElem = flexible ? 1 : 0;
+    // every element takes at least one byte on the wire for any real schema; never assume less,
+    // so an array length can never exceed the bytes left
+    const minElem = Math.max(1, inner.minSize);
     const [enc, dec] = arrayCodec(sEnc, sDec, nullable, flexible, minElem, f.name);
-    return { name: f.name, enc, dec, def: () => (nullable ? null : []) };
+    return { name: f.name, enc, dec, def: () => (nullable ? null : []), min: flexible ? 1 : 4 };
   }
   if (t.startsWith("[]")) {
     const prim = t.slice(2) as Primitive;
     const [pe, pd] = primitiveCodec(prim, false, flexible, f.name);
     const [enc, dec] = arrayCodec(pe, pd, nullable, flexible, minSize(prim, flexible), f.name);
-    return { name: f.name, enc, dec, def: () => (nullable ? null : []) };
+    return { name: f.name, enc, dec, def: () => (nullable ? null : []), min: flexible ? 1 : 4 };
   }
   const [enc, dec] = primitiveCodec(t as Primitive, nullable, flexible, f.name);
   // a field nullable in any version defaults to null where it is absent, as Kafka's `"default": "null"`
   const d = f.default !== undefined ? f.default : primitiveDefault(t as Primitive, nullable || f.nullable !== undefined);
-  return { name: f.name, enc, dec, def: () => d };
+  const min = t === "bytes" || t === "records" ? (flexible ? 1 : 4) : minSize(t as Primitive, flexible);
+  return { name: f.name, enc, dec, def: () => d, min };
 }
 
 function isDefaultValue(v: unknown, d: unknown): boolean {
@@ -344,7 +351,7 @@ function buildStruct(fields: readonly FieldSpec[], version: number, flexible: bo
     const isTagged = flexible && f.tag !== undefined && versionMatcher(f.tagged ?? "none")(version);
     if (isTagged) {
       const op = buildOp(f, version, true);
-      tagged.push({ ...op, tag: f.tag!, isDefault: (v) => isDefaultValue(v, op.def()) });
+      tagged.push({ ...op, min: 0, tag: f.tag!, isDefault: (v) => isDefaultValue(v, op.def()) });
     } else if (inVersion) plain.push(buildOp(f, version, flexible));
     else absent.push(buildOp(f, version, flexible));
   }
@@ -406,5 +413,6 @@ function buildStruct(fields: readonly FieldSpec[], version: number, flexible: bo
     return o;
   };
 
-  return { encode, decode, defaults };
+  const minSize = plain.reduce((n, op) => n + op.min, flexible ? 1 : 0);
+  return { encode, decode, defaults, minSize };
 }

@@ -29,3 +29,12 @@ export function uniqueTopic(prefix: string): string {
   const rt = g.Deno ? "deno" : g.Bun ? "bun" : "node";
   return `${prefix}-${rt}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** An environment variable on any runtime. */
+export function envVar(name: string): string | undefined {
+  const g = globalThis as unknown as {
+    process?: { env: Record<string, string | undefined> };
+    Deno?: { env: { get(k: string): string | undefined } };
+  };
+  return g.Deno ? g.Deno.env.get(name) : g.process?.env[name];
+}
