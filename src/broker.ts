@@ -234,7 +234,7 @@ export class Broker extends BrokerApis {
     if (!b) throw new ErrUnsupportedVersion(`${api.name} (key ${api.key}) is not supported by broker ${this.#addr}`);
     const brokerMin = api.key === 0 ? Math.max(b.min, 3) : b.min;
     const lo = Math.max(api.minVersion, brokerMin);
-    const hi = Math.min(api.maxVersion, b.max);
+    const hi = Math.min(api.clientMaxVersion ?? api.maxVersion, b.max);
     if (lo > hi) {
       throw new ErrUnsupportedVersion(
         `${api.name}: broker ${this.#addr} speaks v${b.min}-${b.max}, client v${api.minVersion}-${api.maxVersion}`,

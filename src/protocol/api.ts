@@ -21,6 +21,8 @@ export interface ApiDef<Req, Res> {
   readonly minVersion: number;
   /** Highest version this client speaks. */
   readonly maxVersion: number;
+  /** Highest version a client (as opposed to another broker) may send, when lower than `maxVersion`. */
+  readonly clientMaxVersion?: number;
   /** First flexible (KIP-482) version; `Infinity` if none. */
   readonly flexibleFrom: number;
   /** The request and response schemas, when the API is schema-defined (conformance tests walk them). */

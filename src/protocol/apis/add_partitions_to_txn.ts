@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Add partitions to txn request. */
 export interface AddPartitionsToTxnRequest {
   /** Transactions (v4+). */
-  transactions?: AddPartitionsToTxnTransaction[];
+  transactions?: AddPartitionsToTxnRequestTransaction[];
   /** V3 and below transactional id (v0-3). */
   v3AndBelowTransactionalId?: string;
   /** V3 and below producer id (v0-3). */
@@ -18,7 +18,7 @@ export interface AddPartitionsToTxnRequest {
   /** V3 and below producer epoch (v0-3). */
   v3AndBelowProducerEpoch?: number;
   /** V3 and below topics (v0-3). */
-  v3AndBelowTopics?: AddPartitionsToTxnTopic[];
+  v3AndBelowTopics?: AddPartitionsToTxnRequestTopic[];
 }
 
 /** Add partitions to txn response. */
@@ -28,45 +28,21 @@ export interface AddPartitionsToTxnResponse {
   /** Error code (v4+). */
   errorCode: number;
   /** Results by transaction (v4+). */
-  resultsByTransaction: AddPartitionsToTxnResult[];
+  resultsByTransaction: AddPartitionsToTxnResponseResult[];
   /** Results by topic v3 and below (v0-3). */
-  resultsByTopicV3AndBelow: AddPartitionsToTxnTopicResult[];
+  resultsByTopicV3AndBelow: AddPartitionsToTxnResponseTopicResult[];
 }
 
-/** Add partitions to txn partition result. */
-export interface AddPartitionsToTxnPartitionResult {
-  /** Partition index. */
-  partitionIndex: number;
-  /** Partition error code. */
-  partitionErrorCode: number;
-}
-
-/** Add partitions to txn result. */
-export interface AddPartitionsToTxnResult {
-  /** Transactional id (v4+). */
-  transactionalId: string;
-  /** Topic results (v4+). */
-  topicResults: AddPartitionsToTxnTopicResult[];
-}
-
-/** Add partitions to txn topic. */
-export interface AddPartitionsToTxnTopic {
+/** Add partitions to txn request topic. */
+export interface AddPartitionsToTxnRequestTopic {
   /** Name. */
   name: string;
   /** Partitions. */
   partitions: number[];
 }
 
-/** Add partitions to txn topic result. */
-export interface AddPartitionsToTxnTopicResult {
-  /** Name. */
-  name: string;
-  /** Results by partition. */
-  resultsByPartition: AddPartitionsToTxnPartitionResult[];
-}
-
-/** Add partitions to txn transaction. */
-export interface AddPartitionsToTxnTransaction {
+/** Add partitions to txn request transaction. */
+export interface AddPartitionsToTxnRequestTransaction {
   /** Transactional id (v4+). */
   transactionalId?: string;
   /** Producer id (v4+). */
@@ -76,11 +52,34 @@ export interface AddPartitionsToTxnTransaction {
   /** Verify only (v4+). */
   verifyOnly?: boolean;
   /** Topics (v4+). */
-  topics?: AddPartitionsToTxnTopic[];
+  topics?: AddPartitionsToTxnRequestTopic[];
 }
 
-/** The AddPartitionsToTxn API. */
-export const AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = defineApi({
+/** Add partitions to txn response partition result. */
+export interface AddPartitionsToTxnResponsePartitionResult {
+  /** Partition index. */
+  partitionIndex: number;
+  /** Partition error code. */
+  partitionErrorCode: number;
+}
+
+/** Add partitions to txn response result. */
+export interface AddPartitionsToTxnResponseResult {
+  /** Transactional id (v4+). */
+  transactionalId: string;
+  /** Topic results (v4+). */
+  topicResults: AddPartitionsToTxnResponseTopicResult[];
+}
+
+/** Add partitions to txn response topic result. */
+export interface AddPartitionsToTxnResponseTopicResult {
+  /** Name. */
+  name: string;
+  /** Results by partition. */
+  resultsByPartition: AddPartitionsToTxnResponsePartitionResult[];
+}
+
+const schema: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = defineApi({
   key: 24,
   name: "AddPartitionsToTxn",
   minVersion: 0,
@@ -127,3 +126,12 @@ export const AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitions
     ]),
   ],
 });
+
+/**
+ * The AddPartitionsToTxn API. Versions 4+ (batched, with `verifyOnly`) are for broker-to-broker
+ * use; clients send at most v3, as the Java client does.
+ */
+export const AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
+  ...schema,
+  clientMaxVersion: 3,
+};

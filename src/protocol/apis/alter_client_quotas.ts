@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Alter client quotas request. */
 export interface AlterClientQuotasRequest {
   /** Entries. */
-  entries: AlterClientQuotasEntryData[];
+  entries: AlterClientQuotasRequestEntryData[];
   /** Validate only. */
   validateOnly: boolean;
 }
@@ -20,33 +20,51 @@ export interface AlterClientQuotasResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Entries. */
-  entries: AlterClientQuotasEntryData[];
+  entries: AlterClientQuotasResponseEntryData[];
 }
 
-/** Alter client quotas entity data. */
-export interface AlterClientQuotasEntityData {
+/** Alter client quotas request entity data. */
+export interface AlterClientQuotasRequestEntityData {
   /** Entity type. */
   entityType: string;
   /** Entity name. */
   entityName?: string | null;
 }
 
-/** Alter client quotas entry data. */
-export interface AlterClientQuotasEntryData {
+/** Alter client quotas request entry data. */
+export interface AlterClientQuotasRequestEntryData {
   /** Entity. */
-  entity: AlterClientQuotasEntityData[];
+  entity: AlterClientQuotasRequestEntityData[];
   /** Ops. */
-  ops: AlterClientQuotasOpData[];
+  ops: AlterClientQuotasRequestOpData[];
 }
 
-/** Alter client quotas op data. */
-export interface AlterClientQuotasOpData {
+/** Alter client quotas request op data. */
+export interface AlterClientQuotasRequestOpData {
   /** Key. */
   key: string;
   /** Value. */
   value: number;
   /** Remove. */
   remove: boolean;
+}
+
+/** Alter client quotas response entity data. */
+export interface AlterClientQuotasResponseEntityData {
+  /** Entity type. */
+  entityType: string;
+  /** Entity name. */
+  entityName: string | null;
+}
+
+/** Alter client quotas response entry data. */
+export interface AlterClientQuotasResponseEntryData {
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
+  /** Entity. */
+  entity: AlterClientQuotasResponseEntityData[];
 }
 
 /** The AlterClientQuotas API. */

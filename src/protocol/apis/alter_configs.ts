@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Alter configs request. */
 export interface AlterConfigsRequest {
   /** Resources. */
-  resources: AlterConfigsResource[];
+  resources: AlterConfigsRequestResource[];
   /** Validate only. */
   validateOnly: boolean;
 }
@@ -20,29 +20,29 @@ export interface AlterConfigsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Responses. */
-  responses: AlterConfigsResourceResponse[];
+  responses: AlterConfigsResponseResourceResponse[];
 }
 
-/** Alter configs alterable config. */
-export interface AlterConfigsAlterableConfig {
+/** Alter configs request alterable config. */
+export interface AlterConfigsRequestAlterableConfig {
   /** Name. */
   name: string;
   /** Value. */
   value?: string | null;
 }
 
-/** Alter configs resource. */
-export interface AlterConfigsResource {
+/** Alter configs request resource. */
+export interface AlterConfigsRequestResource {
   /** Resource type. */
   resourceType: number;
   /** Resource name. */
   resourceName: string;
   /** Configs. */
-  configs: AlterConfigsAlterableConfig[];
+  configs: AlterConfigsRequestAlterableConfig[];
 }
 
-/** Alter configs resource response. */
-export interface AlterConfigsResourceResponse {
+/** Alter configs response resource response. */
+export interface AlterConfigsResponseResourceResponse {
   /** Error code. */
   errorCode: number;
   /** Error message. */

@@ -14,7 +14,7 @@ export interface AlterPartitionReassignmentsRequest {
   /** Allow replication factor change (v1+). */
   allowReplicationFactorChange?: boolean;
   /** Topics. */
-  topics: AlterPartitionReassignmentsReassignableTopic[];
+  topics: AlterPartitionReassignmentsRequestReassignableTopic[];
 }
 
 /** Alter partition reassignments response. */
@@ -28,19 +28,27 @@ export interface AlterPartitionReassignmentsResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Responses. */
-  responses: AlterPartitionReassignmentsReassignableTopicResponse[];
+  responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
 }
 
-/** Alter partition reassignments reassignable partition. */
-export interface AlterPartitionReassignmentsReassignablePartition {
+/** Alter partition reassignments request reassignable partition. */
+export interface AlterPartitionReassignmentsRequestReassignablePartition {
   /** Partition index. */
   partitionIndex: number;
   /** Replicas. */
   replicas?: number[] | null;
 }
 
-/** Alter partition reassignments reassignable partition response. */
-export interface AlterPartitionReassignmentsReassignablePartitionResponse {
+/** Alter partition reassignments request reassignable topic. */
+export interface AlterPartitionReassignmentsRequestReassignableTopic {
+  /** Name. */
+  name: string;
+  /** Partitions. */
+  partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
+}
+
+/** Alter partition reassignments response reassignable partition response. */
+export interface AlterPartitionReassignmentsResponseReassignablePartitionResponse {
   /** Partition index. */
   partitionIndex: number;
   /** Error code. */
@@ -49,20 +57,12 @@ export interface AlterPartitionReassignmentsReassignablePartitionResponse {
   errorMessage: string | null;
 }
 
-/** Alter partition reassignments reassignable topic. */
-export interface AlterPartitionReassignmentsReassignableTopic {
+/** Alter partition reassignments response reassignable topic response. */
+export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: AlterPartitionReassignmentsReassignablePartition[];
-}
-
-/** Alter partition reassignments reassignable topic response. */
-export interface AlterPartitionReassignmentsReassignableTopicResponse {
-  /** Name. */
-  name: string;
-  /** Partitions. */
-  partitions: AlterPartitionReassignmentsReassignablePartitionResponse[];
+  partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
 }
 
 /** The AlterPartitionReassignments API. */

@@ -10,9 +10,9 @@ import { array, field } from "../schema.ts";
 /** Alter user scram credentials request. */
 export interface AlterUserScramCredentialsRequest {
   /** Deletions. */
-  deletions: AlterUserScramCredentialsScramCredentialDeletion[];
+  deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   /** Upsertions. */
-  upsertions: AlterUserScramCredentialsScramCredentialUpsertion[];
+  upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
 }
 
 /** Alter user scram credentials response. */
@@ -20,29 +20,19 @@ export interface AlterUserScramCredentialsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Results. */
-  results: AlterUserScramCredentialsResult[];
+  results: AlterUserScramCredentialsResponseResult[];
 }
 
-/** Alter user scram credentials result. */
-export interface AlterUserScramCredentialsResult {
-  /** User. */
-  user: string;
-  /** Error code. */
-  errorCode: number;
-  /** Error message. */
-  errorMessage: string | null;
-}
-
-/** Alter user scram credentials scram credential deletion. */
-export interface AlterUserScramCredentialsScramCredentialDeletion {
+/** Alter user scram credentials request scram credential deletion. */
+export interface AlterUserScramCredentialsRequestScramCredentialDeletion {
   /** Name. */
   name: string;
   /** Mechanism. */
   mechanism: number;
 }
 
-/** Alter user scram credentials scram credential upsertion. */
-export interface AlterUserScramCredentialsScramCredentialUpsertion {
+/** Alter user scram credentials request scram credential upsertion. */
+export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
   /** Name. */
   name: string;
   /** Mechanism. */
@@ -53,6 +43,16 @@ export interface AlterUserScramCredentialsScramCredentialUpsertion {
   salt: Uint8Array;
   /** Salted password. */
   saltedPassword: Uint8Array;
+}
+
+/** Alter user scram credentials response result. */
+export interface AlterUserScramCredentialsResponseResult {
+  /** User. */
+  user: string;
+  /** Error code. */
+  errorCode: number;
+  /** Error message. */
+  errorMessage: string | null;
 }
 
 /** The AlterUserScramCredentials API. */

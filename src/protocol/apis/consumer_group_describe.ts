@@ -20,17 +20,17 @@ export interface ConsumerGroupDescribeResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Groups. */
-  groups: ConsumerGroupDescribeDescribedGroup[];
+  groups: ConsumerGroupDescribeResponseDescribedGroup[];
 }
 
-/** Consumer group describe assignment. */
-export interface ConsumerGroupDescribeAssignment {
+/** Consumer group describe response assignment. */
+export interface ConsumerGroupDescribeResponseAssignment {
   /** Topic partitions. */
-  topicPartitions: ConsumerGroupDescribeTopicPartitions[];
+  topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
 }
 
-/** Consumer group describe described group. */
-export interface ConsumerGroupDescribeDescribedGroup {
+/** Consumer group describe response described group. */
+export interface ConsumerGroupDescribeResponseDescribedGroup {
   /** Error code. */
   errorCode: number;
   /** Error message. */
@@ -46,13 +46,13 @@ export interface ConsumerGroupDescribeDescribedGroup {
   /** Assignor name. */
   assignorName: string;
   /** Members. */
-  members: ConsumerGroupDescribeMember[];
+  members: ConsumerGroupDescribeResponseMember[];
   /** Authorized operations. */
   authorizedOperations: number;
 }
 
-/** Consumer group describe member. */
-export interface ConsumerGroupDescribeMember {
+/** Consumer group describe response member. */
+export interface ConsumerGroupDescribeResponseMember {
   /** Member id. */
   memberId: string;
   /** Instance id. */
@@ -70,15 +70,15 @@ export interface ConsumerGroupDescribeMember {
   /** Subscribed topic regex. */
   subscribedTopicRegex: string | null;
   /** Assignment. */
-  assignment: ConsumerGroupDescribeAssignment;
+  assignment: ConsumerGroupDescribeResponseAssignment;
   /** Target assignment. */
-  targetAssignment: ConsumerGroupDescribeAssignment;
+  targetAssignment: ConsumerGroupDescribeResponseAssignment;
   /** Member type (v1+). */
   memberType: number;
 }
 
-/** Consumer group describe topic partitions. */
-export interface ConsumerGroupDescribeTopicPartitions {
+/** Consumer group describe response topic partitions. */
+export interface ConsumerGroupDescribeResponseTopicPartitions {
   /** Topic id. */
   topicId: string;
   /** Topic name. */

@@ -28,7 +28,7 @@ export interface ConsumerGroupHeartbeatRequest {
   /** Server assignor. */
   serverAssignor?: string | null;
   /** Topic partitions. */
-  topicPartitions?: ConsumerGroupHeartbeatTopicPartitions[] | null;
+  topicPartitions?: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
 }
 
 /** Consumer group heartbeat response. */
@@ -46,17 +46,25 @@ export interface ConsumerGroupHeartbeatResponse {
   /** Heartbeat interval ms. */
   heartbeatIntervalMs: number;
   /** Assignment. */
-  assignment: ConsumerGroupHeartbeatAssignment | null;
+  assignment: ConsumerGroupHeartbeatResponseAssignment | null;
 }
 
-/** Consumer group heartbeat assignment. */
-export interface ConsumerGroupHeartbeatAssignment {
+/** Consumer group heartbeat request topic partitions. */
+export interface ConsumerGroupHeartbeatRequestTopicPartitions {
+  /** Topic id. */
+  topicId: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** Consumer group heartbeat response assignment. */
+export interface ConsumerGroupHeartbeatResponseAssignment {
   /** Topic partitions. */
-  topicPartitions: ConsumerGroupHeartbeatTopicPartitions[];
+  topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
 }
 
-/** Consumer group heartbeat topic partitions. */
-export interface ConsumerGroupHeartbeatTopicPartitions {
+/** Consumer group heartbeat response topic partitions. */
+export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   /** Topic id. */
   topicId: string;
   /** Partitions. */

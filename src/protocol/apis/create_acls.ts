@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Create acls request. */
 export interface CreateAclsRequest {
   /** Creations. */
-  creations: CreateAclsAclCreation[];
+  creations: CreateAclsRequestAclCreation[];
 }
 
 /** Create acls response. */
@@ -18,11 +18,11 @@ export interface CreateAclsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Results. */
-  results: CreateAclsAclCreationResult[];
+  results: CreateAclsResponseAclCreationResult[];
 }
 
-/** Create acls acl creation. */
-export interface CreateAclsAclCreation {
+/** Create acls request acl creation. */
+export interface CreateAclsRequestAclCreation {
   /** Resource type. */
   resourceType: number;
   /** Resource name. */
@@ -39,8 +39,8 @@ export interface CreateAclsAclCreation {
   permissionType: number;
 }
 
-/** Create acls acl creation result. */
-export interface CreateAclsAclCreationResult {
+/** Create acls response acl creation result. */
+export interface CreateAclsResponseAclCreationResult {
   /** Error code. */
   errorCode: number;
   /** Error message. */

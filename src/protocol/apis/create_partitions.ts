@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Create partitions request. */
 export interface CreatePartitionsRequest {
   /** Topics. */
-  topics: CreatePartitionsTopic[];
+  topics: CreatePartitionsRequestTopic[];
   /** Timeout ms. */
   timeoutMs: number;
   /** Validate only. */
@@ -22,27 +22,27 @@ export interface CreatePartitionsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Results. */
-  results: CreatePartitionsTopicResult[];
+  results: CreatePartitionsResponseTopicResult[];
 }
 
-/** Create partitions assignment. */
-export interface CreatePartitionsAssignment {
+/** Create partitions request assignment. */
+export interface CreatePartitionsRequestAssignment {
   /** Broker ids. */
   brokerIds: number[];
 }
 
-/** Create partitions topic. */
-export interface CreatePartitionsTopic {
+/** Create partitions request topic. */
+export interface CreatePartitionsRequestTopic {
   /** Name. */
   name: string;
   /** Count. */
   count: number;
   /** Assignments. */
-  assignments?: CreatePartitionsAssignment[] | null;
+  assignments?: CreatePartitionsRequestAssignment[] | null;
 }
 
-/** Create partitions topic result. */
-export interface CreatePartitionsTopicResult {
+/** Create partitions response topic result. */
+export interface CreatePartitionsResponseTopicResult {
   /** Name. */
   name: string;
   /** Error code. */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Create topics request. */
 export interface CreateTopicsRequest {
   /** Topics. */
-  topics: CreateTopicsCreatableTopic[];
+  topics: CreateTopicsRequestCreatableTopic[];
   /** timeout ms. */
   timeoutMs?: number;
   /** validate only (v1+). */
@@ -22,19 +22,19 @@ export interface CreateTopicsResponse {
   /** Throttle time ms (v2+). */
   throttleTimeMs: number;
   /** Topics. */
-  topics: CreateTopicsCreatableTopicResult[];
+  topics: CreateTopicsResponseCreatableTopicResult[];
 }
 
-/** Create topics creatable replica assignment. */
-export interface CreateTopicsCreatableReplicaAssignment {
+/** Create topics request creatable replica assignment. */
+export interface CreateTopicsRequestCreatableReplicaAssignment {
   /** Partition index. */
   partitionIndex: number;
   /** Broker ids. */
   brokerIds: number[];
 }
 
-/** Create topics creatable topic. */
-export interface CreateTopicsCreatableTopic {
+/** Create topics request creatable topic. */
+export interface CreateTopicsRequestCreatableTopic {
   /** Name. */
   name: string;
   /** Num partitions. */
@@ -42,21 +42,21 @@ export interface CreateTopicsCreatableTopic {
   /** Replication factor. */
   replicationFactor: number;
   /** Assignments. */
-  assignments: CreateTopicsCreatableReplicaAssignment[];
+  assignments: CreateTopicsRequestCreatableReplicaAssignment[];
   /** Configs. */
-  configs: CreateTopicsCreatableTopicConfig[];
+  configs: CreateTopicsRequestCreatableTopicConfig[];
 }
 
-/** Create topics creatable topic config. */
-export interface CreateTopicsCreatableTopicConfig {
+/** Create topics request creatable topic config. */
+export interface CreateTopicsRequestCreatableTopicConfig {
   /** Name. */
   name: string;
   /** Value. */
   value?: string | null;
 }
 
-/** Create topics creatable topic configs. */
-export interface CreateTopicsCreatableTopicConfigs {
+/** Create topics response creatable topic configs. */
+export interface CreateTopicsResponseCreatableTopicConfigs {
   /** Name (v5+). */
   name: string;
   /** Value (v5+). */
@@ -69,8 +69,8 @@ export interface CreateTopicsCreatableTopicConfigs {
   isSensitive: boolean;
 }
 
-/** Create topics creatable topic result. */
-export interface CreateTopicsCreatableTopicResult {
+/** Create topics response creatable topic result. */
+export interface CreateTopicsResponseCreatableTopicResult {
   /** Name. */
   name: string;
   /** Topic id (v7+). */
@@ -86,7 +86,7 @@ export interface CreateTopicsCreatableTopicResult {
   /** Replication factor (v5+). */
   replicationFactor: number;
   /** Configs (v5+). */
-  configs: CreateTopicsCreatableTopicConfigs[] | null;
+  configs: CreateTopicsResponseCreatableTopicConfigs[] | null;
 }
 
 /** The CreateTopics API. */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Delete acls request. */
 export interface DeleteAclsRequest {
   /** Filters. */
-  filters: DeleteAclsFilter[];
+  filters: DeleteAclsRequestFilter[];
 }
 
 /** Delete acls response. */
@@ -18,11 +18,11 @@ export interface DeleteAclsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Filter results. */
-  filterResults: DeleteAclsFilterResult[];
+  filterResults: DeleteAclsResponseFilterResult[];
 }
 
-/** Delete acls filter. */
-export interface DeleteAclsFilter {
+/** Delete acls request filter. */
+export interface DeleteAclsRequestFilter {
   /** Resource type filter. */
   resourceTypeFilter: number;
   /** Resource name filter. */
@@ -39,18 +39,18 @@ export interface DeleteAclsFilter {
   permissionType: number;
 }
 
-/** Delete acls filter result. */
-export interface DeleteAclsFilterResult {
+/** Delete acls response filter result. */
+export interface DeleteAclsResponseFilterResult {
   /** Error code. */
   errorCode: number;
   /** Error message. */
   errorMessage: string | null;
   /** Matching acls. */
-  matchingAcls: DeleteAclsMatchingAcl[];
+  matchingAcls: DeleteAclsResponseMatchingAcl[];
 }
 
-/** Delete acls matching acl. */
-export interface DeleteAclsMatchingAcl {
+/** Delete acls response matching acl. */
+export interface DeleteAclsResponseMatchingAcl {
   /** Error code. */
   errorCode: number;
   /** Error message. */

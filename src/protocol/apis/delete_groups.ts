@@ -18,11 +18,11 @@ export interface DeleteGroupsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Results. */
-  results: DeleteGroupsDeletableGroupResult[];
+  results: DeleteGroupsResponseDeletableGroupResult[];
 }
 
-/** Delete groups deletable group result. */
-export interface DeleteGroupsDeletableGroupResult {
+/** Delete groups response deletable group result. */
+export interface DeleteGroupsResponseDeletableGroupResult {
   /** Group id. */
   groupId: string;
   /** Error code. */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Delete records request. */
 export interface DeleteRecordsRequest {
   /** Topics. */
-  topics: DeleteRecordsTopic[];
+  topics: DeleteRecordsRequestTopic[];
   /** Timeout ms. */
   timeoutMs: number;
 }
@@ -20,19 +20,27 @@ export interface DeleteRecordsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Topics. */
-  topics: DeleteRecordsTopicResult[];
+  topics: DeleteRecordsResponseTopicResult[];
 }
 
-/** Delete records partition. */
-export interface DeleteRecordsPartition {
+/** Delete records request partition. */
+export interface DeleteRecordsRequestPartition {
   /** Partition index. */
   partitionIndex: number;
   /** Offset. */
   offset: number;
 }
 
-/** Delete records partition result. */
-export interface DeleteRecordsPartitionResult {
+/** Delete records request topic. */
+export interface DeleteRecordsRequestTopic {
+  /** Name. */
+  name: string;
+  /** Partitions. */
+  partitions: DeleteRecordsRequestPartition[];
+}
+
+/** Delete records response partition result. */
+export interface DeleteRecordsResponsePartitionResult {
   /** Partition index. */
   partitionIndex: number;
   /** Low watermark. */
@@ -41,20 +49,12 @@ export interface DeleteRecordsPartitionResult {
   errorCode: number;
 }
 
-/** Delete records topic. */
-export interface DeleteRecordsTopic {
+/** Delete records response topic result. */
+export interface DeleteRecordsResponseTopicResult {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: DeleteRecordsPartition[];
-}
-
-/** Delete records topic result. */
-export interface DeleteRecordsTopicResult {
-  /** Name. */
-  name: string;
-  /** Partitions. */
-  partitions: DeleteRecordsPartitionResult[];
+  partitions: DeleteRecordsResponsePartitionResult[];
 }
 
 /** The DeleteRecords API. */

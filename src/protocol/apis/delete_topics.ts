@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Delete topics request. */
 export interface DeleteTopicsRequest {
   /** Topics (v6+). */
-  topics?: DeleteTopicsDeleteTopicState[];
+  topics?: DeleteTopicsRequestDeleteTopicState[];
   /** Topic names (v0-5). */
   topicNames?: string[];
   /** Timeout ms. */
@@ -22,11 +22,19 @@ export interface DeleteTopicsResponse {
   /** Throttle time ms (v1+). */
   throttleTimeMs: number;
   /** Responses. */
-  responses: DeleteTopicsDeletableTopicResult[];
+  responses: DeleteTopicsResponseDeletableTopicResult[];
 }
 
-/** Delete topics deletable topic result. */
-export interface DeleteTopicsDeletableTopicResult {
+/** Delete topics request delete topic state. */
+export interface DeleteTopicsRequestDeleteTopicState {
+  /** Name (v6+). */
+  name?: string | null;
+  /** Topic id (v6+). */
+  topicId?: string;
+}
+
+/** Delete topics response deletable topic result. */
+export interface DeleteTopicsResponseDeletableTopicResult {
   /** Name. */
   name: string | null;
   /** Topic id (v6+). */
@@ -35,14 +43,6 @@ export interface DeleteTopicsDeletableTopicResult {
   errorCode: number;
   /** Error message (v5+). */
   errorMessage: string | null;
-}
-
-/** Delete topics delete topic state. */
-export interface DeleteTopicsDeleteTopicState {
-  /** Name (v6+). */
-  name?: string | null;
-  /** Topic id (v6+). */
-  topicId?: string;
 }
 
 /** The DeleteTopics API. */

@@ -34,11 +34,11 @@ export interface DescribeAclsResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Resources. */
-  resources: DescribeAclsResource[];
+  resources: DescribeAclsResponseResource[];
 }
 
-/** Describe acls acl description. */
-export interface DescribeAclsAclDescription {
+/** Describe acls response acl description. */
+export interface DescribeAclsResponseAclDescription {
   /** Principal. */
   principal: string;
   /** Host. */
@@ -49,8 +49,8 @@ export interface DescribeAclsAclDescription {
   permissionType: number;
 }
 
-/** Describe acls resource. */
-export interface DescribeAclsResource {
+/** Describe acls response resource. */
+export interface DescribeAclsResponseResource {
   /** Resource type. */
   resourceType: number;
   /** Resource name. */
@@ -58,7 +58,7 @@ export interface DescribeAclsResource {
   /** Pattern type (v1+). */
   patternType: number;
   /** Acls. */
-  acls: DescribeAclsAclDescription[];
+  acls: DescribeAclsResponseAclDescription[];
 }
 
 /** The DescribeAcls API. */

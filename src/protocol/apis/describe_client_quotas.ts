@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Describe client quotas request. */
 export interface DescribeClientQuotasRequest {
   /** Components. */
-  components: DescribeClientQuotasComponentData[];
+  components: DescribeClientQuotasRequestComponentData[];
   /** Strict. */
   strict: boolean;
 }
@@ -24,11 +24,11 @@ export interface DescribeClientQuotasResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Entries. */
-  entries: DescribeClientQuotasEntryData[] | null;
+  entries: DescribeClientQuotasResponseEntryData[] | null;
 }
 
-/** Describe client quotas component data. */
-export interface DescribeClientQuotasComponentData {
+/** Describe client quotas request component data. */
+export interface DescribeClientQuotasRequestComponentData {
   /** Entity type. */
   entityType: string;
   /** Match type. */
@@ -37,24 +37,24 @@ export interface DescribeClientQuotasComponentData {
   match?: string | null;
 }
 
-/** Describe client quotas entity data. */
-export interface DescribeClientQuotasEntityData {
+/** Describe client quotas response entity data. */
+export interface DescribeClientQuotasResponseEntityData {
   /** Entity type. */
   entityType: string;
   /** Entity name. */
   entityName: string | null;
 }
 
-/** Describe client quotas entry data. */
-export interface DescribeClientQuotasEntryData {
+/** Describe client quotas response entry data. */
+export interface DescribeClientQuotasResponseEntryData {
   /** Entity. */
-  entity: DescribeClientQuotasEntityData[];
+  entity: DescribeClientQuotasResponseEntityData[];
   /** Values. */
-  values: DescribeClientQuotasValueData[];
+  values: DescribeClientQuotasResponseValueData[];
 }
 
-/** Describe client quotas value data. */
-export interface DescribeClientQuotasValueData {
+/** Describe client quotas response value data. */
+export interface DescribeClientQuotasResponseValueData {
   /** Key. */
   key: string;
   /** Value. */

@@ -32,13 +32,13 @@ export interface DescribeClusterResponse {
   /** Controller id. */
   controllerId: number;
   /** Brokers. */
-  brokers: DescribeClusterBroker[];
+  brokers: DescribeClusterResponseBroker[];
   /** Cluster authorized operations. */
   clusterAuthorizedOperations: number;
 }
 
-/** Describe cluster broker. */
-export interface DescribeClusterBroker {
+/** Describe cluster response broker. */
+export interface DescribeClusterResponseBroker {
   /** Broker id. */
   brokerId: number;
   /** Host. */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Describe configs request. */
 export interface DescribeConfigsRequest {
   /** Resources. */
-  resources: DescribeConfigsResource[];
+  resources: DescribeConfigsRequestResource[];
   /** Include synonyms (v1+). */
   includeSynonyms?: boolean;
   /** Include documentation (v3+). */
@@ -22,11 +22,11 @@ export interface DescribeConfigsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Results. */
-  results: DescribeConfigsResult[];
+  results: DescribeConfigsResponseResult[];
 }
 
-/** Describe configs resource. */
-export interface DescribeConfigsResource {
+/** Describe configs request resource. */
+export interface DescribeConfigsRequestResource {
   /** Resource type. */
   resourceType: number;
   /** Resource name. */
@@ -35,8 +35,8 @@ export interface DescribeConfigsResource {
   configurationKeys?: string[] | null;
 }
 
-/** Describe configs resource result. */
-export interface DescribeConfigsResourceResult {
+/** Describe configs response resource result. */
+export interface DescribeConfigsResponseResourceResult {
   /** Name. */
   name: string;
   /** Value. */
@@ -48,15 +48,15 @@ export interface DescribeConfigsResourceResult {
   /** Is sensitive. */
   isSensitive: boolean;
   /** Synonyms (v1+). */
-  synonyms: DescribeConfigsSynonym[];
+  synonyms: DescribeConfigsResponseSynonym[];
   /** Config type (v3+). */
   configType: number;
   /** Documentation (v3+). */
   documentation: string | null;
 }
 
-/** Describe configs result. */
-export interface DescribeConfigsResult {
+/** Describe configs response result. */
+export interface DescribeConfigsResponseResult {
   /** Error code. */
   errorCode: number;
   /** Error message. */
@@ -66,11 +66,11 @@ export interface DescribeConfigsResult {
   /** Resource name. */
   resourceName: string;
   /** Configs. */
-  configs: DescribeConfigsResourceResult[];
+  configs: DescribeConfigsResponseResourceResult[];
 }
 
-/** Describe configs synonym. */
-export interface DescribeConfigsSynonym {
+/** Describe configs response synonym. */
+export interface DescribeConfigsResponseSynonym {
   /** Name (v1+). */
   name: string;
   /** Value (v1+). */

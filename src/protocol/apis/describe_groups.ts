@@ -20,11 +20,11 @@ export interface DescribeGroupsResponse {
   /** Throttle time ms (v1+). */
   throttleTimeMs: number;
   /** Groups. */
-  groups: DescribeGroupsDescribedGroup[];
+  groups: DescribeGroupsResponseDescribedGroup[];
 }
 
-/** Describe groups described group. */
-export interface DescribeGroupsDescribedGroup {
+/** Describe groups response described group. */
+export interface DescribeGroupsResponseDescribedGroup {
   /** Error code. */
   errorCode: number;
   /** Error message (v6+). */
@@ -38,13 +38,13 @@ export interface DescribeGroupsDescribedGroup {
   /** Protocol data. */
   protocolData: string;
   /** Members. */
-  members: DescribeGroupsDescribedGroupMember[];
+  members: DescribeGroupsResponseDescribedGroupMember[];
   /** Authorized operations (v3+). */
   authorizedOperations: number;
 }
 
-/** Describe groups described group member. */
-export interface DescribeGroupsDescribedGroupMember {
+/** Describe groups response described group member. */
+export interface DescribeGroupsResponseDescribedGroupMember {
   /** Member id. */
   memberId: string;
   /** Group instance id (v4+). */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Describe log dirs request. */
 export interface DescribeLogDirsRequest {
   /** Topics. */
-  topics?: DescribeLogDirsDescribableLogDirTopic[] | null;
+  topics?: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
 }
 
 /** Describe log dirs response. */
@@ -20,19 +20,19 @@ export interface DescribeLogDirsResponse {
   /** Error code (v3+). */
   errorCode: number;
   /** Results. */
-  results: DescribeLogDirsResult[];
+  results: DescribeLogDirsResponseResult[];
 }
 
-/** Describe log dirs describable log dir topic. */
-export interface DescribeLogDirsDescribableLogDirTopic {
+/** Describe log dirs request describable log dir topic. */
+export interface DescribeLogDirsRequestDescribableLogDirTopic {
   /** Topic. */
   topic: string;
   /** Partitions. */
   partitions: number[];
 }
 
-/** Describe log dirs partition. */
-export interface DescribeLogDirsPartition {
+/** Describe log dirs response partition. */
+export interface DescribeLogDirsResponsePartition {
   /** Partition index. */
   partitionIndex: number;
   /** Partition size. */
@@ -43,26 +43,26 @@ export interface DescribeLogDirsPartition {
   isFutureKey: boolean;
 }
 
-/** Describe log dirs result. */
-export interface DescribeLogDirsResult {
+/** Describe log dirs response result. */
+export interface DescribeLogDirsResponseResult {
   /** Error code. */
   errorCode: number;
   /** Log dir. */
   logDir: string;
   /** Topics. */
-  topics: DescribeLogDirsTopic[];
+  topics: DescribeLogDirsResponseTopic[];
   /** Total bytes (v4+). */
   totalBytes: number;
   /** Usable bytes (v4+). */
   usableBytes: number;
 }
 
-/** Describe log dirs topic. */
-export interface DescribeLogDirsTopic {
+/** Describe log dirs response topic. */
+export interface DescribeLogDirsResponseTopic {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: DescribeLogDirsPartition[];
+  partitions: DescribeLogDirsResponsePartition[];
 }
 
 /** The DescribeLogDirs API. */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Describe producers request. */
 export interface DescribeProducersRequest {
   /** Topics. */
-  topics: DescribeProducersTopicRequest[];
+  topics: DescribeProducersRequestTopicRequest[];
 }
 
 /** Describe producers response. */
@@ -18,11 +18,19 @@ export interface DescribeProducersResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Topics. */
-  topics: DescribeProducersTopicResponse[];
+  topics: DescribeProducersResponseTopicResponse[];
 }
 
-/** Describe producers partition response. */
-export interface DescribeProducersPartitionResponse {
+/** Describe producers request topic request. */
+export interface DescribeProducersRequestTopicRequest {
+  /** Name. */
+  name: string;
+  /** Partition indexes. */
+  partitionIndexes: number[];
+}
+
+/** Describe producers response partition response. */
+export interface DescribeProducersResponsePartitionResponse {
   /** Partition index. */
   partitionIndex: number;
   /** Error code. */
@@ -30,11 +38,11 @@ export interface DescribeProducersPartitionResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Active producers. */
-  activeProducers: DescribeProducersProducerState[];
+  activeProducers: DescribeProducersResponseProducerState[];
 }
 
-/** Describe producers producer state. */
-export interface DescribeProducersProducerState {
+/** Describe producers response producer state. */
+export interface DescribeProducersResponseProducerState {
   /** Producer id. */
   producerId: number;
   /** Producer epoch. */
@@ -49,20 +57,12 @@ export interface DescribeProducersProducerState {
   currentTxnStartOffset: number;
 }
 
-/** Describe producers topic request. */
-export interface DescribeProducersTopicRequest {
-  /** Name. */
-  name: string;
-  /** Partition indexes. */
-  partitionIndexes: number[];
-}
-
-/** Describe producers topic response. */
-export interface DescribeProducersTopicResponse {
+/** Describe producers response topic response. */
+export interface DescribeProducersResponseTopicResponse {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: DescribeProducersPartitionResponse[];
+  partitions: DescribeProducersResponsePartitionResponse[];
 }
 
 /** The DescribeProducers API. */

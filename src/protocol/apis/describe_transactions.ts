@@ -18,19 +18,19 @@ export interface DescribeTransactionsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Transaction states. */
-  transactionStates: DescribeTransactionsTransactionState[];
+  transactionStates: DescribeTransactionsResponseTransactionState[];
 }
 
-/** Describe transactions topic data. */
-export interface DescribeTransactionsTopicData {
+/** Describe transactions response topic data. */
+export interface DescribeTransactionsResponseTopicData {
   /** Topic. */
   topic: string;
   /** Partitions. */
   partitions: number[];
 }
 
-/** Describe transactions transaction state. */
-export interface DescribeTransactionsTransactionState {
+/** Describe transactions response transaction state. */
+export interface DescribeTransactionsResponseTransactionState {
   /** Error code. */
   errorCode: number;
   /** Transactional id. */
@@ -46,7 +46,7 @@ export interface DescribeTransactionsTransactionState {
   /** Producer epoch. */
   producerEpoch: number;
   /** Topics. */
-  topics: DescribeTransactionsTopicData[];
+  topics: DescribeTransactionsResponseTopicData[];
 }
 
 /** The DescribeTransactions API. */

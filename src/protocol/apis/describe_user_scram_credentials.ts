@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Describe user scram credentials request. */
 export interface DescribeUserScramCredentialsRequest {
   /** Users. */
-  users?: DescribeUserScramCredentialsUserName[] | null;
+  users?: DescribeUserScramCredentialsRequestUserName[] | null;
 }
 
 /** Describe user scram credentials response. */
@@ -22,19 +22,25 @@ export interface DescribeUserScramCredentialsResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Results. */
-  results: DescribeUserScramCredentialsResult[];
+  results: DescribeUserScramCredentialsResponseResult[];
 }
 
-/** Describe user scram credentials credential info. */
-export interface DescribeUserScramCredentialsCredentialInfo {
+/** Describe user scram credentials request user name. */
+export interface DescribeUserScramCredentialsRequestUserName {
+  /** Name. */
+  name: string;
+}
+
+/** Describe user scram credentials response credential info. */
+export interface DescribeUserScramCredentialsResponseCredentialInfo {
   /** Mechanism. */
   mechanism: number;
   /** Iterations. */
   iterations: number;
 }
 
-/** Describe user scram credentials result. */
-export interface DescribeUserScramCredentialsResult {
+/** Describe user scram credentials response result. */
+export interface DescribeUserScramCredentialsResponseResult {
   /** User. */
   user: string;
   /** Error code. */
@@ -42,13 +48,7 @@ export interface DescribeUserScramCredentialsResult {
   /** Error message. */
   errorMessage: string | null;
   /** Credential infos. */
-  credentialInfos: DescribeUserScramCredentialsCredentialInfo[];
-}
-
-/** Describe user scram credentials user name. */
-export interface DescribeUserScramCredentialsUserName {
-  /** Name. */
-  name: string;
+  credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
 }
 
 /** The DescribeUserScramCredentials API. */

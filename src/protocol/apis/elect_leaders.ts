@@ -12,7 +12,7 @@ export interface ElectLeadersRequest {
   /** Election type (v1+). */
   electionType?: number;
   /** Topic partitions. */
-  topicPartitions?: ElectLeadersTopicPartitions[] | null;
+  topicPartitions?: ElectLeadersRequestTopicPartitions[] | null;
   /** Timeout ms. */
   timeoutMs?: number;
 }
@@ -24,11 +24,19 @@ export interface ElectLeadersResponse {
   /** Error code (v1+). */
   errorCode: number;
   /** Replica election results. */
-  replicaElectionResults: ElectLeadersReplicaElectionResult[];
+  replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
 }
 
-/** Elect leaders partition result. */
-export interface ElectLeadersPartitionResult {
+/** Elect leaders request topic partitions. */
+export interface ElectLeadersRequestTopicPartitions {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: number[];
+}
+
+/** Elect leaders response partition result. */
+export interface ElectLeadersResponsePartitionResult {
   /** Partition id. */
   partitionId: number;
   /** Error code. */
@@ -37,20 +45,12 @@ export interface ElectLeadersPartitionResult {
   errorMessage: string | null;
 }
 
-/** Elect leaders replica election result. */
-export interface ElectLeadersReplicaElectionResult {
+/** Elect leaders response replica election result. */
+export interface ElectLeadersResponseReplicaElectionResult {
   /** Topic. */
   topic: string;
   /** Partition result. */
-  partitionResult: ElectLeadersPartitionResult[];
-}
-
-/** Elect leaders topic partitions. */
-export interface ElectLeadersTopicPartitions {
-  /** Topic. */
-  topic: string;
-  /** Partitions. */
-  partitions: number[];
+  partitionResult: ElectLeadersResponsePartitionResult[];
 }
 
 /** The ElectLeaders API. */

@@ -14,7 +14,7 @@ export interface FetchRequest {
   /** Replica id (v0-14). */
   replicaId?: number;
   /** Replica state (v15+), tagged 1. */
-  replicaState?: FetchReplicaState;
+  replicaState?: FetchRequestReplicaState;
   /** Max wait ms. */
   maxWaitMs: number;
   /** Min bytes. */
@@ -28,9 +28,9 @@ export interface FetchRequest {
   /** Session epoch (v7+). */
   sessionEpoch?: number;
   /** Topics. */
-  topics: FetchTopic[];
+  topics: FetchRequestTopic[];
   /** Forgotten topics data (v7+). */
-  forgottenTopicsData?: FetchForgottenTopic[];
+  forgottenTopicsData?: FetchRequestForgottenTopic[];
   /** Rack id (v11+). */
   rackId?: string;
 }
@@ -44,29 +44,13 @@ export interface FetchResponse {
   /** Session id (v7+). */
   sessionId: number;
   /** Responses. */
-  responses: FetchableTopicResponse[];
+  responses: FetchResponseableTopicResponse[];
   /** Node endpoints (v16+), tagged 0. */
-  nodeEndpoints: FetchNodeEndpoint[];
+  nodeEndpoints: FetchResponseNodeEndpoint[];
 }
 
-/** Fetch aborted transaction. */
-export interface FetchAbortedTransaction {
-  /** Producer id (v4+). */
-  producerId: number;
-  /** First offset (v4+). */
-  firstOffset: number;
-}
-
-/** Fetch epoch end offset. */
-export interface FetchEpochEndOffset {
-  /** Epoch (v12+). */
-  epoch: number;
-  /** End offset (v12+). */
-  endOffset: number;
-}
-
-/** Fetch forgotten topic. */
-export interface FetchForgottenTopic {
+/** Fetch request forgotten topic. */
+export interface FetchRequestForgottenTopic {
   /** Topic (v7-12). */
   topic?: string;
   /** Topic id (v13+). */
@@ -75,28 +59,8 @@ export interface FetchForgottenTopic {
   partitions?: number[];
 }
 
-/** Fetch leader id and epoch. */
-export interface FetchLeaderIdAndEpoch {
-  /** Leader id (v12+). */
-  leaderId: number;
-  /** Leader epoch (v12+). */
-  leaderEpoch: number;
-}
-
-/** Fetch node endpoint. */
-export interface FetchNodeEndpoint {
-  /** Node id (v16+). */
-  nodeId: number;
-  /** Host (v16+). */
-  host: string;
-  /** Port (v16+). */
-  port: number;
-  /** Rack (v16+). */
-  rack: string | null;
-}
-
-/** Fetch partition. */
-export interface FetchPartition {
+/** Fetch request partition. */
+export interface FetchRequestPartition {
   /** Partition. */
   partition: number;
   /** Current leader epoch (v9+). */
@@ -115,8 +79,62 @@ export interface FetchPartition {
   highWatermark?: number;
 }
 
-/** Fetch partition data. */
-export interface FetchPartitionData {
+/** Fetch request replica state. */
+export interface FetchRequestReplicaState {
+  /** Replica id (v15+). */
+  replicaId?: number;
+  /** Replica epoch (v15+). */
+  replicaEpoch?: number;
+}
+
+/** Fetch request topic. */
+export interface FetchRequestTopic {
+  /** Topic (v0-12). */
+  topic?: string;
+  /** Topic id (v13+). */
+  topicId?: string;
+  /** Partitions. */
+  partitions: FetchRequestPartition[];
+}
+
+/** Fetch response aborted transaction. */
+export interface FetchResponseAbortedTransaction {
+  /** Producer id (v4+). */
+  producerId: number;
+  /** First offset (v4+). */
+  firstOffset: number;
+}
+
+/** Fetch response epoch end offset. */
+export interface FetchResponseEpochEndOffset {
+  /** Epoch (v12+). */
+  epoch: number;
+  /** End offset (v12+). */
+  endOffset: number;
+}
+
+/** Fetch response leader id and epoch. */
+export interface FetchResponseLeaderIdAndEpoch {
+  /** Leader id (v12+). */
+  leaderId: number;
+  /** Leader epoch (v12+). */
+  leaderEpoch: number;
+}
+
+/** Fetch response node endpoint. */
+export interface FetchResponseNodeEndpoint {
+  /** Node id (v16+). */
+  nodeId: number;
+  /** Host (v16+). */
+  host: string;
+  /** Port (v16+). */
+  port: number;
+  /** Rack (v16+). */
+  rack: string | null;
+}
+
+/** Fetch response partition data. */
+export interface FetchResponsePartitionData {
   /** Partition index. */
   partitionIndex: number;
   /** Error code. */
@@ -128,53 +146,35 @@ export interface FetchPartitionData {
   /** Log start offset (v5+). */
   logStartOffset: number;
   /** Diverging epoch (v12+), tagged 0. */
-  divergingEpoch: FetchEpochEndOffset;
+  divergingEpoch: FetchResponseEpochEndOffset;
   /** Current leader (v12+), tagged 1. */
-  currentLeader: FetchLeaderIdAndEpoch;
+  currentLeader: FetchResponseLeaderIdAndEpoch;
   /** Snapshot id (v12+), tagged 2. */
-  snapshotId: FetchSnapshotId;
+  snapshotId: FetchResponseSnapshotId;
   /** Aborted transactions (v4+). */
-  abortedTransactions: FetchAbortedTransaction[] | null;
+  abortedTransactions: FetchResponseAbortedTransaction[] | null;
   /** Preferred read replica (v11+). */
   preferredReadReplica: number;
   /** Records. */
   records: Uint8Array | null;
 }
 
-/** Fetch replica state. */
-export interface FetchReplicaState {
-  /** Replica id (v15+). */
-  replicaId?: number;
-  /** Replica epoch (v15+). */
-  replicaEpoch?: number;
-}
-
-/** Fetch snapshot id. */
-export interface FetchSnapshotId {
+/** Fetch response snapshot id. */
+export interface FetchResponseSnapshotId {
   /** End offset. */
   endOffset: number;
   /** Epoch. */
   epoch: number;
 }
 
-/** Fetch topic. */
-export interface FetchTopic {
-  /** Topic (v0-12). */
-  topic?: string;
-  /** Topic id (v13+). */
-  topicId?: string;
-  /** Partitions. */
-  partitions: FetchPartition[];
-}
-
-/** Fetchable topic response. */
-export interface FetchableTopicResponse {
+/** Fetch responseable topic response. */
+export interface FetchResponseableTopicResponse {
   /** Topic (v0-12). */
   topic: string;
   /** Topic id (v13+). */
   topicId: string;
   /** Partitions. */
-  partitions: FetchPartitionData[];
+  partitions: FetchResponsePartitionData[];
 }
 
 /** The Fetch API. */

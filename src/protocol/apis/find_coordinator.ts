@@ -32,11 +32,11 @@ export interface FindCoordinatorResponse {
   /** Port (v0-3). */
   port: number;
   /** Coordinators (v4+). */
-  coordinators: FindCoordinatorCoordinator[];
+  coordinators: FindCoordinatorResponseCoordinator[];
 }
 
-/** Find coordinator coordinator. */
-export interface FindCoordinatorCoordinator {
+/** Find coordinator response coordinator. */
+export interface FindCoordinatorResponseCoordinator {
   /** Key (v4+). */
   key: string;
   /** Node id (v4+). */

@@ -10,7 +10,7 @@ import { array, field } from "../schema.ts";
 /** Incremental alter configs request. */
 export interface IncrementalAlterConfigsRequest {
   /** Resources. */
-  resources: IncrementalAlterConfigsAlterConfigsResource[];
+  resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
   /** Validate only. */
   validateOnly: boolean;
 }
@@ -20,21 +20,31 @@ export interface IncrementalAlterConfigsResponse {
   /** Throttle time ms. */
   throttleTimeMs: number;
   /** Responses. */
-  responses: IncrementalAlterConfigsAlterConfigsResourceResponse[];
+  responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
 }
 
-/** Incremental alter configs alter configs resource. */
-export interface IncrementalAlterConfigsAlterConfigsResource {
+/** Incremental alter configs request alter configs resource. */
+export interface IncrementalAlterConfigsRequestAlterConfigsResource {
   /** Resource type. */
   resourceType: number;
   /** Resource name. */
   resourceName: string;
   /** Configs. */
-  configs: IncrementalAlterConfigsAlterableConfig[];
+  configs: IncrementalAlterConfigsRequestAlterableConfig[];
 }
 
-/** Incremental alter configs alter configs resource response. */
-export interface IncrementalAlterConfigsAlterConfigsResourceResponse {
+/** Incremental alter configs request alterable config. */
+export interface IncrementalAlterConfigsRequestAlterableConfig {
+  /** Name. */
+  name: string;
+  /** Config operation. */
+  configOperation: number;
+  /** Value. */
+  value?: string | null;
+}
+
+/** Incremental alter configs response alter configs resource response. */
+export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   /** Error code. */
   errorCode: number;
   /** Error message. */
@@ -43,16 +53,6 @@ export interface IncrementalAlterConfigsAlterConfigsResourceResponse {
   resourceType: number;
   /** Resource name. */
   resourceName: string;
-}
-
-/** Incremental alter configs alterable config. */
-export interface IncrementalAlterConfigsAlterableConfig {
-  /** Name. */
-  name: string;
-  /** Config operation. */
-  configOperation: number;
-  /** Value. */
-  value?: string | null;
 }
 
 /** The IncrementalAlterConfigs API. */

@@ -14,7 +14,7 @@ export interface LeaveGroupRequest {
   /** Member id (v0-2). */
   memberId?: string;
   /** Members (v3+). */
-  members?: LeaveGroupMemberIdentity[];
+  members?: LeaveGroupRequestMemberIdentity[];
 }
 
 /** Leave group response. */
@@ -24,11 +24,11 @@ export interface LeaveGroupResponse {
   /** Error code. */
   errorCode: number;
   /** Members (v3+). */
-  members: LeaveGroupMemberResponse[];
+  members: LeaveGroupResponseMemberResponse[];
 }
 
-/** Leave group member identity. */
-export interface LeaveGroupMemberIdentity {
+/** Leave group request member identity. */
+export interface LeaveGroupRequestMemberIdentity {
   /** Member id (v3+). */
   memberId?: string;
   /** Group instance id (v3+). */
@@ -37,8 +37,8 @@ export interface LeaveGroupMemberIdentity {
   reason?: string | null;
 }
 
-/** Leave group member response. */
-export interface LeaveGroupMemberResponse {
+/** Leave group response member response. */
+export interface LeaveGroupResponseMemberResponse {
   /** Member id (v3+). */
   memberId: string;
   /** Group instance id (v3+). */

@@ -22,11 +22,11 @@ export interface ListGroupsResponse {
   /** Error code. */
   errorCode: number;
   /** Groups. */
-  groups: ListGroupsListedGroup[];
+  groups: ListGroupsResponseListedGroup[];
 }
 
-/** List groups listed group. */
-export interface ListGroupsListedGroup {
+/** List groups response listed group. */
+export interface ListGroupsResponseListedGroup {
   /** Group id. */
   groupId: string;
   /** Protocol type. */

@@ -14,7 +14,7 @@ export interface ListOffsetsRequest {
   /** Isolation level (v2+). */
   isolationLevel?: number;
   /** Topics. */
-  topics: ListOffsetsTopic[];
+  topics: ListOffsetsRequestTopic[];
   /** Timeout ms (v10+). */
   timeoutMs?: number;
 }
@@ -24,11 +24,11 @@ export interface ListOffsetsResponse {
   /** Throttle time ms (v2+). */
   throttleTimeMs: number;
   /** Topics. */
-  topics: ListOffsetsTopicResponse[];
+  topics: ListOffsetsResponseTopicResponse[];
 }
 
-/** List offsets partition. */
-export interface ListOffsetsPartition {
+/** List offsets request partition. */
+export interface ListOffsetsRequestPartition {
   /** Partition index. */
   partitionIndex: number;
   /** Current leader epoch (v4+). */
@@ -37,8 +37,16 @@ export interface ListOffsetsPartition {
   timestamp: number;
 }
 
-/** List offsets partition response. */
-export interface ListOffsetsPartitionResponse {
+/** List offsets request topic. */
+export interface ListOffsetsRequestTopic {
+  /** Name. */
+  name: string;
+  /** Partitions. */
+  partitions: ListOffsetsRequestPartition[];
+}
+
+/** List offsets response partition response. */
+export interface ListOffsetsResponsePartitionResponse {
   /** Partition index. */
   partitionIndex: number;
   /** Error code. */
@@ -51,20 +59,12 @@ export interface ListOffsetsPartitionResponse {
   leaderEpoch: number;
 }
 
-/** List offsets topic. */
-export interface ListOffsetsTopic {
+/** List offsets response topic response. */
+export interface ListOffsetsResponseTopicResponse {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: ListOffsetsPartition[];
-}
-
-/** List offsets topic response. */
-export interface ListOffsetsTopicResponse {
-  /** Name. */
-  name: string;
-  /** Partitions. */
-  partitions: ListOffsetsPartitionResponse[];
+  partitions: ListOffsetsResponsePartitionResponse[];
 }
 
 /** The ListOffsets API. */

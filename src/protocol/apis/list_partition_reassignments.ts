@@ -12,7 +12,7 @@ export interface ListPartitionReassignmentsRequest {
   /** Timeout ms. */
   timeoutMs?: number;
   /** Topics. */
-  topics?: ListPartitionReassignmentsTopics[] | null;
+  topics?: ListPartitionReassignmentsRequestTopics[] | null;
 }
 
 /** List partition reassignments response. */
@@ -24,11 +24,19 @@ export interface ListPartitionReassignmentsResponse {
   /** Error message. */
   errorMessage: string | null;
   /** Topics. */
-  topics: ListPartitionReassignmentsOngoingTopicReassignment[];
+  topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
 }
 
-/** List partition reassignments ongoing partition reassignment. */
-export interface ListPartitionReassignmentsOngoingPartitionReassignment {
+/** List partition reassignments request topics. */
+export interface ListPartitionReassignmentsRequestTopics {
+  /** Name. */
+  name: string;
+  /** Partition indexes. */
+  partitionIndexes: number[];
+}
+
+/** List partition reassignments response ongoing partition reassignment. */
+export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment {
   /** Partition index. */
   partitionIndex: number;
   /** Replicas. */
@@ -39,20 +47,12 @@ export interface ListPartitionReassignmentsOngoingPartitionReassignment {
   removingReplicas: number[];
 }
 
-/** List partition reassignments ongoing topic reassignment. */
-export interface ListPartitionReassignmentsOngoingTopicReassignment {
+/** List partition reassignments response ongoing topic reassignment. */
+export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   /** Name. */
   name: string;
   /** Partitions. */
-  partitions: ListPartitionReassignmentsOngoingPartitionReassignment[];
-}
-
-/** List partition reassignments topics. */
-export interface ListPartitionReassignmentsTopics {
-  /** Name. */
-  name: string;
-  /** Partition indexes. */
-  partitionIndexes: number[];
+  partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
 }
 
 /** The ListPartitionReassignments API. */

@@ -28,11 +28,11 @@ export interface ListTransactionsResponse {
   /** Unknown state filters. */
   unknownStateFilters: string[];
   /** Transaction states. */
-  transactionStates: ListTransactionsTransactionState[];
+  transactionStates: ListTransactionsResponseTransactionState[];
 }
 
-/** List transactions transaction state. */
-export interface ListTransactionsTransactionState {
+/** List transactions response transaction state. */
+export interface ListTransactionsResponseTransactionState {
   /** Transactional id. */
   transactionalId: string;
   /** Producer id. */

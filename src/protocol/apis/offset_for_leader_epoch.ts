@@ -12,7 +12,7 @@ export interface OffsetForLeaderEpochRequest {
   /** Replica id (v3+). */
   replicaId?: number;
   /** Topics. */
-  topics: OffsetForLeaderEpochOffsetForLeaderTopic[];
+  topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
 }
 
 /** Offset for leader epoch response. */
@@ -20,11 +20,29 @@ export interface OffsetForLeaderEpochResponse {
   /** Throttle time ms (v2+). */
   throttleTimeMs: number;
   /** Topics. */
-  topics: OffsetForLeaderEpochOffsetForLeaderTopicResult[];
+  topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
 }
 
-/** Offset for leader epoch epoch end offset. */
-export interface OffsetForLeaderEpochEpochEndOffset {
+/** Offset for leader epoch request offset for leader partition. */
+export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+  /** Partition. */
+  partition: number;
+  /** Current leader epoch (v2+). */
+  currentLeaderEpoch?: number;
+  /** Leader epoch. */
+  leaderEpoch: number;
+}
+
+/** Offset for leader epoch request offset for leader topic. */
+export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+  /** Topic. */
+  topic: string;
+  /** Partitions. */
+  partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
+}
+
+/** Offset for leader epoch response epoch end offset. */
+export interface OffsetForLeaderEpochResponseEpochEndOffset {
   /** Error code. */
   errorCode: number;
   /** Partition. */
@@ -35,30 +53,12 @@ export interface OffsetForLeaderEpochEpochEndOffset {
   endOffset: number;
 }
 
-/** Offset for leader epoch offset for leader partition. */
-export interface OffsetForLeaderEpochOffsetForLeaderPartition {
-  /** Partition. */
-  partition: number;
-  /** Current leader epoch (v2+). */
-  currentLeaderEpoch?: number;
-  /** Leader epoch. */
-  leaderEpoch: number;
-}
-
-/** Offset for leader epoch offset for leader topic. */
-export interface OffsetForLeaderEpochOffsetForLeaderTopic {
+/** Offset for leader epoch response offset for leader topic result. */
+export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   /** Topic. */
   topic: string;
   /** Partitions. */
-  partitions: OffsetForLeaderEpochOffsetForLeaderPartition[];
-}
-
-/** Offset for leader epoch offset for leader topic result. */
-export interface OffsetForLeaderEpochOffsetForLeaderTopicResult {
-  /** Topic. */
-  topic: string;
-  /** Partitions. */
-  partitions: OffsetForLeaderEpochEpochEndOffset[];
+  partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
 }
 
 /** The OffsetForLeaderEpoch API. */

@@ -16,37 +16,55 @@ export interface ProduceRequest {
   /** Timeout ms. */
   timeoutMs: number;
   /** Topic data. */
-  topicData: ProduceTopicProduceData[];
+  topicData: ProduceRequestTopicProduceData[];
 }
 
 /** Produce response. */
 export interface ProduceResponse {
   /** Responses. */
-  responses: ProduceTopicProduceResponse[];
+  responses: ProduceResponseTopicProduceResponse[];
   /** Throttle time ms (v1+). */
   throttleTimeMs: number;
   /** Node endpoints (v10+), tagged 0. */
-  nodeEndpoints: ProduceNodeEndpoint[];
+  nodeEndpoints: ProduceResponseNodeEndpoint[];
 }
 
-/** Produce batch index and error message. */
-export interface ProduceBatchIndexAndErrorMessage {
+/** Produce request partition produce data. */
+export interface ProduceRequestPartitionProduceData {
+  /** Index. */
+  index: number;
+  /** Records. */
+  records?: Uint8Array | null;
+}
+
+/** Produce request topic produce data. */
+export interface ProduceRequestTopicProduceData {
+  /** Name (v0-12). */
+  name?: string;
+  /** Topic id (v13+). */
+  topicId?: string;
+  /** Partition data. */
+  partitionData: ProduceRequestPartitionProduceData[];
+}
+
+/** Produce response batch index and error message. */
+export interface ProduceResponseBatchIndexAndErrorMessage {
   /** Batch index (v8+). */
   batchIndex: number;
   /** Batch index error message (v8+). */
   batchIndexErrorMessage: string | null;
 }
 
-/** Produce leader id and epoch. */
-export interface ProduceLeaderIdAndEpoch {
+/** Produce response leader id and epoch. */
+export interface ProduceResponseLeaderIdAndEpoch {
   /** Leader id (v10+). */
   leaderId: number;
   /** Leader epoch (v10+). */
   leaderEpoch: number;
 }
 
-/** Produce node endpoint. */
-export interface ProduceNodeEndpoint {
+/** Produce response node endpoint. */
+export interface ProduceResponseNodeEndpoint {
   /** Node id (v10+). */
   nodeId: number;
   /** Host (v10+). */
@@ -57,16 +75,8 @@ export interface ProduceNodeEndpoint {
   rack: string | null;
 }
 
-/** Produce partition produce data. */
-export interface ProducePartitionProduceData {
-  /** Index. */
-  index: number;
-  /** Records. */
-  records?: Uint8Array | null;
-}
-
-/** Produce partition produce response. */
-export interface ProducePartitionProduceResponse {
+/** Produce response partition produce response. */
+export interface ProduceResponsePartitionProduceResponse {
   /** Index. */
   index: number;
   /** Error code. */
@@ -78,31 +88,21 @@ export interface ProducePartitionProduceResponse {
   /** Log start offset (v5+). */
   logStartOffset: number;
   /** Record errors (v8+). */
-  recordErrors: ProduceBatchIndexAndErrorMessage[];
+  recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
   /** Error message (v8+). */
   errorMessage: string | null;
   /** Current leader (v10+), tagged 0. */
-  currentLeader: ProduceLeaderIdAndEpoch;
+  currentLeader: ProduceResponseLeaderIdAndEpoch;
 }
 
-/** Produce topic produce data. */
-export interface ProduceTopicProduceData {
-  /** Name (v0-12). */
-  name?: string;
-  /** Topic id (v13+). */
-  topicId?: string;
-  /** Partition data. */
-  partitionData: ProducePartitionProduceData[];
-}
-
-/** Produce topic produce response. */
-export interface ProduceTopicProduceResponse {
+/** Produce response topic produce response. */
+export interface ProduceResponseTopicProduceResponse {
   /** Name (v0-12). */
   name: string;
   /** Topic id (v13+). */
   topicId: string;
   /** Partition responses. */
-  partitionResponses: ProducePartitionProduceResponse[];
+  partitionResponses: ProduceResponsePartitionProduceResponse[];
 }
 
 const schema: ApiDef<ProduceRequest, ProduceResponse> = defineApi({
