@@ -245,6 +245,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #paused = false;
   #closed = false;
   #maxBytes: number;
+  #refill: number;
   /** @internal the loop to wake when there is room again */
   _loop: FetchLoop | undefined;
 
@@ -254,8 +255,11 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this.topic = topic;
     this.partition = partition;
     this.#maxBytes = consumer.config.consumer.fetch.default;
+    this.#refill = consumer.config.channelBufferSize;
+    // fetch the next batch while the user still works through half of the previous one, so
+    // fetching overlaps processing; memory stays bounded by about 1.5 fetches per partition
     this.#messages = new Channel<ConsumerMessage>(() => {
-      if (this.#messages.length === 0) this._loop?.wake();
+      if (this.#messages.length === this.#refill - 1) this._loop?.wake();
     });
     this.#errors = new Channel<ConsumerError>();
   }
@@ -309,7 +313,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal whether the next fetch should include this partition */
   _wantsData(): boolean {
-    return !this.#paused && !this.#closed && this.#messages.length < this.#consumer.config.channelBufferSize;
+    return !this.#paused && !this.#closed && this.#messages.length < this.#refill;
   }
 
   /** @internal bytes to ask for */
@@ -365,6 +369,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
       next = Math.max(next, batch.lastOffset + 1);
     }
     if (next > this._offset) this._offset = next;
+    this.#refill = Math.max(this.#consumer.config.channelBufferSize, delivered >> 1);
     if (delivered === 0 && decoded.batches.length === 0 && decoded.partialTrailing) {
       // one record batch is larger than what we asked for: ask for more (up to fetch.max)
       const max = conf.fetch.max > 0 ? conf.fetch.max : 2 ** 31 - 1;
