@@ -289,6 +289,11 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     return this.#highWaterMark;
   }
 
+  /** Messages fetched and waiting to be taken. */
+  bufferedCount(): number {
+    return this.#messages.length;
+  }
+
   /** The next offset this consumer will fetch. */
   nextOffset(): number {
     return this._offset;
