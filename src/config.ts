@@ -203,6 +203,29 @@ export interface ConsumerConfig {
   };
   /** Transaction isolation. @default IsolationLevel.ReadUncommitted */
   isolationLevel: IsolationLevel;
+  /** Consumer group settings (ConsumerGroup). */
+  group: {
+    /** Session timeout: the coordinator drops a member that sends no heartbeat for this long, in ms. @default 45000 */
+    sessionTimeout: number;
+    /** Heartbeat interval, in ms (heartbeats run on their own timer, never blocked by processing). @default 3000 */
+    heartbeatInterval: number;
+    /** Rebalance settings. */
+    rebalance: {
+      /** How long members have to rejoin during a rebalance (and the longest a handler may take to stop), in ms. @default 60000 */
+      timeout: number;
+      /** Assignment strategies in order of preference: "range", "roundrobin", "sticky". @default ["range", "roundrobin"] */
+      strategies: string[];
+      /** Retries of a failed join/sync. */
+      retry: {
+        /** Number of retries. @default 4 */
+        max: number;
+        /** Wait between retries, in ms. @default 2000 */
+        backoff: number;
+      };
+    };
+    /** Static membership (KIP-345): a stable instance id; "" for a dynamic member. @default "" */
+    instanceId: string;
+  };
 }
 
 /** The complete configuration. */
@@ -265,6 +288,12 @@ function defaults(): Config {
       return: { errors: false },
       offsets: { commitInterval: 1000, initial: OffsetNewest, autoCommit: true },
       isolationLevel: IsolationLevel.ReadUncommitted,
+      group: {
+        sessionTimeout: 45_000,
+        heartbeatInterval: 3_000,
+        rebalance: { timeout: 60_000, strategies: ["range", "roundrobin"], retry: { max: 4, backoff: 2000 } },
+        instanceId: "",
+      },
     },
     clientId: "samsa",
     channelBufferSize: 256,
@@ -272,7 +301,13 @@ function defaults(): Config {
 }
 
 // Objects that are values, not config sections: merged as a whole.
-const OPAQUE = new Set(["net.tls.config", "net.transport", "producer.partitioner", "producer.interceptors"]);
+const OPAQUE = new Set([
+  "net.tls.config",
+  "net.transport",
+  "producer.partitioner",
+  "producer.interceptors",
+  "consumer.group.rebalance.strategies",
+]);
 
 function merge(target: Record<string, unknown>, source: Record<string, unknown>, path: string): void {
   for (const [k, v] of Object.entries(source)) {
@@ -389,6 +424,20 @@ export function validateConfig(c: Config): void {
   if (co.isolationLevel !== 0 && co.isolationLevel !== 1) {
     throw new ConfigurationError("consumer.isolationLevel", "must be 0 (read uncommitted) or 1 (read committed)");
   }
+  const g = co.group;
+  int("consumer.group.sessionTimeout", g.sessionTimeout, 1000, 2 ** 31 - 1);
+  int("consumer.group.heartbeatInterval", g.heartbeatInterval, 1, 2 ** 31 - 1);
+  if (g.heartbeatInterval >= g.sessionTimeout) {
+    throw new ConfigurationError("consumer.group.heartbeatInterval", "must be lower than consumer.group.sessionTimeout");
+  }
+  int("consumer.group.rebalance.timeout", g.rebalance.timeout, 1000, 2 ** 31 - 1);
+  if (!Array.isArray(g.rebalance.strategies) || g.rebalance.strategies.length === 0 ||
+      g.rebalance.strategies.some((x) => !["range", "roundrobin", "sticky"].includes(x))) {
+    throw new ConfigurationError("consumer.group.rebalance.strategies", "must list one or more of range, roundrobin, sticky");
+  }
+  int("consumer.group.rebalance.retry.max", g.rebalance.retry.max, 0);
+  int("consumer.group.rebalance.retry.backoff", g.rebalance.retry.backoff, 0);
+  if (typeof g.instanceId !== "string") throw new ConfigurationError("consumer.group.instanceId", "must be a string");
   if (typeof c.clientId !== "string" || !/^[A-Za-z0-9._-]*$/.test(c.clientId)) {
     throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
   }

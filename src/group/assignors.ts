@@ -1,0 +1,209 @@
+/**
+ * Partition assignors of the classic consumer protocol, named as the Java client names them so
+ * Samsa and Java consumers can share a group: "range", "roundrobin", "sticky". Plus the encoders
+ * of the protocol's embedded blobs (ConsumerProtocolSubscription / ConsumerProtocolAssignment).
+ *
+ * @module
+ */
+import { PacketDecodingError } from "../errors.ts";
+import { Reader } from "../protocol/reader.ts";
+import { Writer } from "../protocol/writer.ts";
+
+/** Partitions by topic. */
+export type Assignment = Record<string, number[]>;
+
+/** A member as the leader sees it. */
+export interface MemberSubscription {
+  /** Member id. */
+  memberId: string;
+  /** Static instance id, if any. */
+  instanceId: string | null;
+  /** Subscribed topics. */
+  topics: string[];
+  /** Partitions it owned before this rebalance (subscription v1+). */
+  owned: Assignment;
+  /** Its generation when it owned them (v2+), -1 if unknown. */
+  generation: number;
+}
+
+/** Computes the group's assignment on the leader. */
+export interface Assignor {
+  /** Protocol name, as the Java client spells it. */
+  readonly name: string;
+  /** Assigns `partitions` (count per topic) to members. */
+  assign(members: MemberSubscription[], partitions: Record<string, number>): Record<string, Assignment>;
+}
+
+function sortedMembers(members: MemberSubscription[]): MemberSubscription[] {
+  // static members sort by instance id so assignments stay put across restarts
+  return [...members].sort((a, b) => (a.instanceId ?? a.memberId).localeCompare(b.instanceId ?? b.memberId));
+}
+
+function empty(members: MemberSubscription[]): Record<string, Assignment> {
+  return Object.fromEntries(members.map((m) => [m.memberId, {}]));
+}
+
+function add(a: Assignment, topic: string, p: number): void {
+  (a[topic] ??= []).push(p);
+}
+
+/** Per topic, contiguous ranges of partitions to the members subscribed to it (Java's RangeAssignor). */
+export const rangeAssignor: Assignor = {
+  name: "range",
+  assign(members, partitions) {
+    const out = empty(members);
+    for (const [topic, count] of Object.entries(partitions).sort()) {
+      const subs = sortedMembers(members.filter((m) => m.topics.includes(topic)));
+      if (subs.length === 0) continue;
+      const per = Math.floor(count / subs.length);
+      const extra = count % subs.length;
+      let p = 0;
+      subs.forEach((m, i) => {
+        const n = per + (i < extra ? 1 : 0);
+        for (let k = 0; k < n; k++) add(out[m.memberId], topic, p++);
+      });
+    }
+    return out;
+  },
+};
+
+/** All partitions of all topics, dealt one by one to subscribed members (Java's RoundRobinAssignor). */
+export const roundRobinAssignor: Assignor = {
+  name: "roundrobin",
+  assign(members, partitions) {
+    const out = empty(members);
+    const subs = sortedMembers(members);
+    let i = 0;
+    for (const [topic, count] of Object.entries(partitions).sort()) {
+      for (let p = 0; p < count; p++) {
+        for (let tries = 0; tries < subs.length; tries++) {
+          const m = subs[i++ % subs.length];
+          if (m.topics.includes(topic)) {
+            add(out[m.memberId], topic, p);
+            break;
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * Keeps every partition with its previous owner while the assignment stays balanced, and moves
+ * only what must move (the eager "sticky" strategy).
+ */
+export const stickyAssignor: Assignor = {
+  name: "sticky",
+  assign(members, partitions) {
+    const out = empty(members);
+    const subs = sortedMembers(members);
+    const all: [string, number][] = [];
+    for (const [topic, count] of Object.entries(partitions).sort()) for (let p = 0; p < count; p++) all.push([topic, p]);
+    const eligible = (m: MemberSubscription, t: string): boolean => m.topics.includes(t);
+    const quota = (m: MemberSubscription): number => {
+      const mine = all.filter(([t]) => eligible(m, t)).length;
+      const sharing = subs.filter((x) => x.topics.some((t) => m.topics.includes(t))).length || 1;
+      return Math.ceil(mine / sharing);
+    };
+    const count = (id: string): number => Object.values(out[id]).reduce((n, l) => n + l.length, 0);
+    const taken = new Set<string>();
+    // keep previous ownership up to each member's fair share (the newest generation wins a dispute)
+    const owners = [...subs].sort((a, b) => b.generation - a.generation);
+    for (const m of owners) {
+      for (const [t, ps] of Object.entries(m.owned)) {
+        if (!(t in partitions) || !eligible(m, t)) continue;
+        for (const p of ps) {
+          const key = `${t}/${p}`;
+          if (p >= partitions[t] || taken.has(key) || count(m.memberId) >= quota(m)) continue;
+          add(out[m.memberId], t, p);
+          taken.add(key);
+        }
+      }
+    }
+    // the rest to the least loaded eligible member
+    for (const [t, p] of all) {
+      if (taken.has(`${t}/${p}`)) continue;
+      const candidates = subs.filter((m) => eligible(m, t));
+      if (candidates.length === 0) continue;
+      candidates.sort((a, b) => count(a.memberId) - count(b.memberId));
+      add(out[candidates[0].memberId], t, p);
+      taken.add(`${t}/${p}`);
+    }
+    for (const a of Object.values(out)) for (const l of Object.values(a)) l.sort((x, y) => x - y);
+    return out;
+  },
+};
+
+/** The built-in assignors by name. */
+export const ASSIGNORS: Readonly<Record<string, Assignor>> = {
+  range: rangeAssignor,
+  roundrobin: roundRobinAssignor,
+  sticky: stickyAssignor,
+};
+
+function writeAssignment(w: Writer, a: Assignment): void {
+  const entries = Object.entries(a);
+  w.writeInt32(entries.length);
+  for (const [t, ps] of entries) {
+    w.writeString(t).writeInt32(ps.length);
+    for (const p of ps) w.writeInt32(p);
+  }
+}
+
+function readAssignment(r: Reader): Assignment {
+  const out: Assignment = {};
+  const n = r.readArrayLength(6);
+  for (let i = 0; i < n; i++) {
+    const t = r.readString();
+    const c = r.readArrayLength(4);
+    const ps: number[] = [];
+    for (let k = 0; k < c; k++) ps.push(r.readInt32());
+    out[t] = ps;
+  }
+  return out;
+}
+
+/** Encodes a ConsumerProtocolSubscription (version 1: topics, user data, owned partitions). */
+export function encodeSubscription(topics: string[], owned: Assignment = {}): Uint8Array {
+  const w = new Writer();
+  w.writeInt16(1).writeInt32(topics.length);
+  for (const t of topics) w.writeString(t);
+  w.writeBytes(null);
+  writeAssignment(w, owned);
+  return w.toBytes();
+}
+
+/** Decodes a ConsumerProtocolSubscription of any version (fields of newer versions are read when present). */
+export function decodeSubscription(bytes: Uint8Array): { topics: string[]; owned: Assignment; generation: number } {
+  try {
+    const r = new Reader(bytes);
+    const version = r.readInt16();
+    const n = r.readArrayLength(2);
+    const topics: string[] = [];
+    for (let i = 0; i < n; i++) topics.push(r.readString());
+    r.readNullableBytes();
+    const owned = version >= 1 && r.remaining > 0 ? readAssignment(r) : {};
+    const generation = version >= 2 && r.remaining >= 4 ? r.readInt32() : -1;
+    return { topics, owned, generation };
+  } catch (e) {
+    throw e instanceof PacketDecodingError ? e : new PacketDecodingError(`bad subscription: ${(e as Error).message}`);
+  }
+}
+
+/** Encodes a ConsumerProtocolAssignment (version 1 layout: partitions, user data). */
+export function encodeAssignment(a: Assignment): Uint8Array {
+  const w = new Writer();
+  w.writeInt16(1);
+  writeAssignment(w, a);
+  w.writeBytes(null);
+  return w.toBytes();
+}
+
+/** Decodes a ConsumerProtocolAssignment; an empty blob is an empty assignment. */
+export function decodeAssignment(bytes: Uint8Array): Assignment {
+  if (bytes.length === 0) return {};
+  const r = new Reader(bytes);
+  r.readInt16();
+  return readAssignment(r);
+}

@@ -1,0 +1,313 @@
+/**
+ * OffsetManager and PartitionOffsetManager (Sarama's): committed offsets of a consumer group,
+ * stored in Kafka through the group coordinator.
+ *
+ * The committed value is the NEXT offset to read: after processing the record at offset `n`,
+ * `markOffset(n + 1)` (or a ConsumerGroup session's `markMessage(msg)`, which does that for you).
+ * Commits run every `consumer.offsets.commitInterval` when `consumer.offsets.autoCommit` is on, on
+ * `commit()`, and on `close()`.
+ *
+ * @module
+ */
+import { kafkaError } from "../broker.ts";
+import type { Client } from "../client.ts";
+import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
+import { OffsetCommit } from "../protocol/apis/offset_commit.ts";
+import { OffsetFetch } from "../protocol/apis/offset_fetch.ts";
+import { isRetriable, KError } from "../protocol/errors.ts";
+import { Channel } from "../util/channel.ts";
+
+/** An error committing or fetching one partition's offset. */
+export class OffsetError extends SamsaError {
+  /** Topic. */
+  readonly topic: string;
+  /** Partition. */
+  readonly partition: number;
+  /** @param topic topic @param partition partition @param err cause */
+  constructor(topic: string, partition: number, err: Error) {
+    super(`kafka: offset error for ${topic}/${partition}: ${err.message}`, { cause: err });
+    this.name = "OffsetError";
+    this.topic = topic;
+    this.partition = partition;
+  }
+}
+
+/** Group membership to send with commits (generation / member id), when inside a group session. */
+export interface GroupIdentity {
+  /** Generation id (classic) or member epoch (KIP-848); -1 outside a group. */
+  generation: number;
+  /** Member id; "" outside a group. */
+  memberId: string;
+  /** Static member instance id. */
+  instanceId: string | null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Manages the committed offsets of one group.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "../client.ts";
+ * import { OffsetManager } from "./offset_manager.ts";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const om = OffsetManager.fromClient("billing", client);
+ * const pom = await om.managePartition("orders", 0);
+ * const { offset } = pom.nextOffset();
+ * pom.markOffset(offset + 1, "");
+ * await om.close();
+ * ```
+ */
+export class OffsetManager {
+  /** The group. */
+  readonly group: string;
+  /** The client. */
+  readonly client: Client;
+  #poms = new Map<string, PartitionOffsetManager>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #identity: GroupIdentity = { generation: -1, memberId: "", instanceId: null };
+  #committing: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(group: string, client: Client) {
+    this.group = group;
+    this.client = client;
+    const o = client.config().consumer.offsets;
+    if (o.autoCommit) {
+      this.#timer = setInterval(() => {
+        this.commit().catch(() => {/* reported per partition on errors() */});
+      }, o.commitInterval);
+    }
+  }
+
+  /** An offset manager for `group` on `client` (close it; the client stays open). */
+  static fromClient(group: string, client: Client): OffsetManager {
+    if (!group) throw new SamsaError("OffsetManager needs a group id");
+    return new OffsetManager(group, client);
+  }
+
+  /** @internal set by a group session so commits carry the generation and member id */
+  _setIdentity(identity: GroupIdentity): void {
+    this.#identity = identity;
+  }
+
+  /** Starts managing a partition: fetches its committed offset. Throws if already managed. */
+  async managePartition(topic: string, partition: number): Promise<PartitionOffsetManager> {
+    if (this.#closed) throw new ErrClosedClient("offset manager is closed");
+    const key = `${topic}\u0000${partition}`;
+    if (this.#poms.has(key)) throw new SamsaError(`kafka: ${topic}/${partition} is already managed`);
+    const [committed] = await this.fetchOffsets([{ topic, partition }]);
+    const pom = new PartitionOffsetManager(this, topic, partition, committed.offset, committed.metadata);
+    this.#poms.set(key, pom);
+    return pom;
+  }
+
+  /** Committed offsets (next offset to read; -1 if none) for partitions, from the coordinator. */
+  async fetchOffsets(
+    partitions: { topic: string; partition: number }[],
+  ): Promise<{ topic: string; partition: number; offset: number; metadata: string }[]> {
+    const { max, backoff } = this.client.config().metadata.retry;
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#fetchOnce(partitions);
+      } catch (e) {
+        const retriable = e instanceof KafkaError ? e.retriable || e.code === KError.NotCoordinator : true;
+        if (!retriable || attempt >= max + 5 || this.#closed) throw e;
+        await sleep(backoff);
+        await this.client.refreshCoordinator(this.group).catch(() => {});
+      }
+    }
+  }
+
+  async #fetchOnce(partitions: { topic: string; partition: number }[]) {
+    const broker = await this.client.coordinator(this.group);
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const topics = await Promise.all([...byTopic].map(async ([name, ps]) => ({
+      name,
+      topicId: (await this.client.topicMetadata(name)).topicId,
+      partitionIndexes: ps,
+    })));
+    const res = await broker.fetchOffset({
+      groupId: this.group,
+      topics,
+      groups: [{ groupId: this.group, memberId: null, memberEpoch: -1, topics }],
+      requireStable: true,
+    });
+    const group = res.groups.length > 0 ? res.groups[0] : undefined;
+    const top = group ? group.errorCode : res.errorCode;
+    if (top !== 0) throw kafkaError(top, `OffsetFetch ${this.group}`);
+    const out: { topic: string; partition: number; offset: number; metadata: string }[] = [];
+    const resultTopics = group
+      ? group.topics.map((t) => ({ name: t.name || this.client.topicNameById(t.topicId) || "", partitions: t.partitions }))
+      : res.topics;
+    for (const t of resultTopics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) throw kafkaError(p.errorCode, `OffsetFetch ${t.name}/${p.partitionIndex}`);
+        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata ?? "" });
+      }
+    }
+    return out;
+  }
+
+  /** Commits every partition marked since the last commit. Concurrent calls share one commit. */
+  commit(): Promise<void> {
+    if (this.#committing) return this.#committing.then(() => this.commit());
+    this.#committing = this.#commit().finally(() => (this.#committing = undefined));
+    return this.#committing;
+  }
+
+  async #commit(): Promise<void> {
+    const dirty = [...this.#poms.values()].filter((p) => p._dirty());
+    if (dirty.length === 0) return;
+    const snapshot = dirty.map((p) => ({ pom: p, offset: p._pendingOffset(), metadata: p._pendingMetadata() }));
+    const { max, backoff } = this.client.config().metadata.retry;
+    for (let attempt = 0;; attempt++) {
+      try {
+        const broker = await this.client.coordinator(this.group);
+        const byTopic = new Map<string, typeof snapshot>();
+        for (const s of snapshot) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
+        const id = this.#identity;
+        const res = await broker.commitOffset({
+          groupId: this.group,
+          generationIdOrMemberEpoch: id.generation,
+          memberId: id.memberId,
+          groupInstanceId: id.instanceId,
+          topics: await Promise.all([...byTopic].map(async ([name, list]) => ({
+            name,
+            topicId: (await this.client.topicMetadata(name)).topicId,
+            partitions: list.map((s) => ({
+              partitionIndex: s.pom.partition,
+              committedOffset: s.offset,
+              committedLeaderEpoch: -1,
+              committedMetadata: s.metadata,
+            })),
+          }))),
+        });
+        let retry = false;
+        for (const t of res.topics) {
+          const name = t.name || this.client.topicNameById(t.topicId) || "";
+          for (const p of t.partitions) {
+            const s = snapshot.find((x) => x.pom.topic === name && x.pom.partition === p.partitionIndex);
+            if (!s) continue;
+            if (p.errorCode === 0) s.pom._committed(s.offset);
+            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator) retry = true;
+            else s.pom._error(kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`));
+          }
+        }
+        if (!retry) return;
+        if (attempt >= max) throw kafkaError(KError.CoordinatorNotAvailable, `OffsetCommit ${this.group}`);
+      } catch (e) {
+        if (attempt >= max || (e instanceof KafkaError && !e.retriable && e.code !== KError.NotCoordinator)) {
+          for (const s of snapshot) s.pom._error(e as Error);
+          throw e;
+        }
+      }
+      await sleep(backoff);
+      await this.client.refreshCoordinator(this.group).catch(() => {});
+    }
+  }
+
+  /** @internal */
+  _remove(pom: PartitionOffsetManager): void {
+    this.#poms.delete(`${pom.topic}\u0000${pom.partition}`);
+  }
+
+  /** Commits what is marked, stops the commit timer, and closes every partition manager. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    try {
+      await this.commit();
+    } finally {
+      this.#closed = true;
+      for (const p of this.#poms.values()) p._closeChannels();
+      this.#poms.clear();
+    }
+  }
+}
+
+/** Tracks one partition's offset within an {@link OffsetManager}. */
+export class PartitionOffsetManager {
+  /** Topic. */
+  readonly topic: string;
+  /** Partition. */
+  readonly partition: number;
+  #om: OffsetManager;
+  #offset: number;
+  #metadata: string;
+  #committedOffset: number;
+  #errors = new Channel<OffsetError>();
+
+  /** @internal */
+  constructor(om: OffsetManager, topic: string, partition: number, committed: number, metadata: string) {
+    this.#om = om;
+    this.topic = topic;
+    this.partition = partition;
+    this.#offset = committed;
+    this.#committedOffset = committed;
+    this.#metadata = metadata;
+  }
+
+  /**
+   * The next offset to consume and its metadata. With no committed offset: `consumer.offsets.initial`
+   * (OffsetNewest or OffsetOldest) and empty metadata.
+   */
+  nextOffset(): { offset: number; metadata: string } {
+    if (this.#offset >= 0) return { offset: this.#offset, metadata: this.#metadata };
+    return { offset: this.#om.client.config().consumer.offsets.initial, metadata: "" };
+  }
+
+  /** Marks `offset` (the next one to read) as processed; never moves backwards. */
+  markOffset(offset: number, metadata: string = ""): void {
+    if (offset > this.#offset) {
+      this.#offset = offset;
+      this.#metadata = metadata;
+    }
+  }
+
+  /** Sets the offset, also backwards (e.g. to re-read). */
+  resetOffset(offset: number, metadata: string = ""): void {
+    this.#offset = offset;
+    this.#metadata = metadata;
+    this.#committedOffset = -2; // force a commit even if equal to what was committed
+  }
+
+  /** Commit failures for this partition. */
+  errors(): AsyncIterable<OffsetError> & { next(): Promise<IteratorResult<OffsetError>> } {
+    return this.#errors;
+  }
+
+  /** Stops managing this partition (its last mark is committed by the next commit of the manager). */
+  async close(): Promise<void> {
+    if (this._dirty()) await this.#om.commit();
+    this.#om._remove(this);
+    this._closeChannels();
+  }
+
+  /** @internal */
+  _dirty(): boolean {
+    return this.#offset >= 0 && this.#offset !== this.#committedOffset;
+  }
+  /** @internal */
+  _pendingOffset(): number {
+    return this.#offset;
+  }
+  /** @internal */
+  _pendingMetadata(): string {
+    return this.#metadata;
+  }
+  /** @internal */
+  _committed(offset: number): void {
+    this.#committedOffset = offset;
+  }
+  /** @internal */
+  _error(err: Error): void {
+    this.#errors.push(new OffsetError(this.topic, this.partition, err));
+  }
+  /** @internal */
+  _closeChannels(): void {
+    this.#errors.close();
+  }
+}
