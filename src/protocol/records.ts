@@ -13,7 +13,7 @@ import { PacketDecodingError, PacketEncodingError } from "../errors.ts";
 import { compress, decompress } from "./compression/mod.ts";
 import { crc32c } from "./crc32c.ts";
 import { Reader } from "./reader.ts";
-import { utf8Length, Writer } from "./writer.ts";
+import { utf8Length, uvarintSize, Writer } from "./writer.ts";
 
 /** A record header as stored in a batch. */
 export interface Header {
@@ -120,14 +120,6 @@ export interface EncodeOptions {
 }
 
 const zz = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
-function uvarintSize(u: number): number {
-  let n = 1;
-  while (u >= 128) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
 const varintSize = (v: number): number => uvarintSize(zz(v));
 const bytesSize = (b: Uint8Array | null): number => (b === null ? 1 : varintSize(b.length) + b.length);
 

@@ -6,43 +6,26 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { ConnectOptions, Listener, ListenOptions, Socket, SocketHandlers, Transport } from "./transport.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined): Socket {
   let closed = false;
-  let queue: Uint8Array[] = [];
-  let queued = 0;
-  let scheduled = false;
-  let draining = false;
-  const flush = (): void => {
-    scheduled = false;
-    if (closed || draining || queue.length === 0) return;
-    const data = queue.length === 1 ? queue[0] : concat(queue, queued);
-    queue = [];
-    queued = 0;
-    if (!sock.write(data)) {
-      draining = true;
-      sock.once("drain", () => {
-        draining = false;
-        flush();
-      });
-    }
-  };
+  // node:net takes every byte but reports backpressure; wait for 'drain' before the next flush
+  const queue = new WriteQueue(
+    (data) => sock.write(data) ? data.length : new Promise<number>((r) => sock.once("drain", () => r(data.length))),
+    (e) => finish(e),
+  );
   const s: Socket = {
     write(data) {
-      if (closed) return;
-      queue.push(data);
-      queued += data.length;
-      if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(flush);
-      }
+      if (!closed) queue.push(data);
     },
     get pendingBytes() {
-      return queued + sock.writableLength;
+      return queue.pending + sock.writableLength;
     },
     close() {
       if (closed) return;
       closed = true;
+      queue.close();
       sock.destroy();
     },
     get closed() {
@@ -54,22 +37,13 @@ function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined): Soc
     if (done) return;
     done = true;
     closed = true;
+    queue.close();
     handlers()?.onClose(err);
   };
   sock.on("data", (chunk: Uint8Array) => handlers()?.onData(chunk));
   sock.on("error", (err) => finish(err));
   sock.on("close", () => finish());
   return s;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Transport over node:net / node:tls. */

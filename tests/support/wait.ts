@@ -15,11 +15,7 @@ export async function waitFor(
 
 /** Broker addresses for integration tests: `KAFKA_BROKERS` or the local default. */
 export function kafkaBrokers(): string[] {
-  const g = globalThis as unknown as {
-    process?: { env: Record<string, string | undefined> };
-    Deno?: { env: { get(k: string): string | undefined } };
-  };
-  const v = g.Deno ? g.Deno.env.get("KAFKA_BROKERS") : g.process?.env.KAFKA_BROKERS;
+  const v = envVar("KAFKA_BROKERS");
   return (v || "127.0.0.1:9092").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
