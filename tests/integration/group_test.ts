@@ -18,7 +18,7 @@ const groupConfig = (extra: Record<string, unknown> = {}) => ({
 });
 
 /** Runs consume() in a loop, recording the latest claims. */
-function member(group: ConsumerGroup, topic: string, onMessage?: (offset: number, partition: number) => Promise<void> | void) {
+function member(group: ConsumerGroup, topic: string, onMessage?: (offset: number, partition: number, signal: AbortSignal) => Promise<boolean | void> | boolean | void) {
   const state = { claims: {} as Assignment, generation: -1, sessions: 0, stop: new AbortController() };
   const loop = (async () => {
     while (!state.stop.signal.aborted) {
@@ -30,7 +30,7 @@ function member(group: ConsumerGroup, topic: string, onMessage?: (offset: number
         },
         async consumeClaim(s, claim) {
           for await (const m of claim) {
-            await onMessage?.(m.offset, m.partition);
+            if ((await onMessage?.(m.offset, m.partition, s.signal)) === false) return; // not processed
             s.markMessage(m);
           }
         },
@@ -77,8 +77,11 @@ describe("consumer groups against a real broker", () => {
     await producer.close();
     const groupId = uniqueTopic("gresume");
     const seen: number[] = [];
-    const first = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic, (offset) => {
-      if (seen.length < 40) seen.push(offset);
+    // the first member processes 40 records, then stalls (unprocessed) until it is stopped
+    const first = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic, async (offset, _p, signal) => {
+      if (seen.length < 40) return void seen.push(offset);
+      await new Promise((r) => signal.aborted ? r(0) : signal.addEventListener("abort", r, { once: true }));
+      return false;
     });
     await waitFor(() => seen.length >= 40, 30_000, "40 records");
     await first.close();
@@ -87,7 +90,8 @@ describe("consumer groups against a real broker", () => {
     const pom = await om.managePartition(topic, 0);
     const committed = pom.nextOffset().offset;
     await om.close();
-    assert.ok(committed >= 40, `committed ${committed}`);
+    assert.equal(committed, 40, "the next record after the 40 processed ones");
+    assert.deepEqual(seen, Array.from({ length: 40 }, (_, i) => i));
     const next: number[] = [];
     const second = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic, (offset) => {
       next.push(offset);
