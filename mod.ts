@@ -43,6 +43,18 @@ export {
 export type { PartitionableMessage, Partitioner, PartitionerConstructor } from "./src/producer/partitioner.ts";
 export { Consumer, ConsumerError, PartitionConsumer } from "./src/consumer/consumer.ts";
 export type { ConsumerMessage } from "./src/consumer/consumer.ts";
+export { ConsumerGroup, ConsumerGroupClaim, ConsumerGroupSession } from "./src/group/consumer_group.ts";
+export type { ConsumerGroupHandler } from "./src/group/consumer_group.ts";
+export { OffsetError, OffsetManager, PartitionOffsetManager } from "./src/group/offset_manager.ts";
+export type { GroupIdentity } from "./src/group/offset_manager.ts";
+export {
+  ASSIGNORS,
+  cooperativeStickyAssignor,
+  rangeAssignor,
+  roundRobinAssignor,
+  stickyAssignor,
+} from "./src/group/assignors.ts";
+export type { Assignment, Assignor, MemberSubscription } from "./src/group/assignors.ts";
 export type { ConnectionPurpose, PartitionMetadata, TopicMetadata } from "./src/client.ts";
 export {
   CompressionCodec,

@@ -213,7 +213,11 @@ export interface ConsumerConfig {
     rebalance: {
       /** How long members have to rejoin during a rebalance (and the longest a handler may take to stop), in ms. @default 60000 */
       timeout: number;
-      /** Assignment strategies in order of preference: "range", "roundrobin", "sticky". @default ["range", "roundrobin"] */
+      /**
+       * Assignment strategies of the classic protocol, in order of preference: "range", "roundrobin",
+       * "sticky" (eager) and "cooperative-sticky" (KIP-429: only moved partitions are revoked).
+       * @default ["range", "roundrobin"]
+       */
       strategies: string[];
       /** Retries of a failed join/sync. */
       retry: {
@@ -225,6 +229,15 @@ export interface ConsumerConfig {
     };
     /** Static membership (KIP-345): a stable instance id; "" for a dynamic member. @default "" */
     instanceId: string;
+    /**
+     * Rebalance protocol: "classic" (JoinGroup/SyncGroup, client-side assignors, any broker) or
+     * "consumer" (KIP-848: ConsumerGroupHeartbeat, server-side assignment, Kafka 4.0+). With
+     * "consumer" the broker's `group.consumer.*` settings set the session timeout and heartbeat
+     * interval, and `rebalance.strategies` is not used. @default "classic"
+     */
+    protocol: "classic" | "consumer";
+    /** Server-side assignor for protocol "consumer" ("uniform", "range"); "" for the broker's default. @default "" */
+    remoteAssignor: string;
   };
 }
 
@@ -293,6 +306,8 @@ function defaults(): Config {
         heartbeatInterval: 3_000,
         rebalance: { timeout: 60_000, strategies: ["range", "roundrobin"], retry: { max: 4, backoff: 2000 } },
         instanceId: "",
+        protocol: "classic",
+        remoteAssignor: "",
       },
     },
     clientId: "samsa",
@@ -432,12 +447,19 @@ export function validateConfig(c: Config): void {
   }
   int("consumer.group.rebalance.timeout", g.rebalance.timeout, 1000, 2 ** 31 - 1);
   if (!Array.isArray(g.rebalance.strategies) || g.rebalance.strategies.length === 0 ||
-      g.rebalance.strategies.some((x) => !["range", "roundrobin", "sticky"].includes(x))) {
-    throw new ConfigurationError("consumer.group.rebalance.strategies", "must list one or more of range, roundrobin, sticky");
+      g.rebalance.strategies.some((x) => !["range", "roundrobin", "sticky", "cooperative-sticky"].includes(x))) {
+    throw new ConfigurationError(
+      "consumer.group.rebalance.strategies",
+      "must list one or more of range, roundrobin, sticky, cooperative-sticky",
+    );
   }
   int("consumer.group.rebalance.retry.max", g.rebalance.retry.max, 0);
   int("consumer.group.rebalance.retry.backoff", g.rebalance.retry.backoff, 0);
   if (typeof g.instanceId !== "string") throw new ConfigurationError("consumer.group.instanceId", "must be a string");
+  if (g.protocol !== "classic" && g.protocol !== "consumer") {
+    throw new ConfigurationError("consumer.group.protocol", 'must be "classic" or "consumer"');
+  }
+  if (typeof g.remoteAssignor !== "string") throw new ConfigurationError("consumer.group.remoteAssignor", "must be a string");
   if (typeof c.clientId !== "string" || !/^[A-Za-z0-9._-]*$/.test(c.clientId)) {
     throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
   }

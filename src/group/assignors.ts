@@ -1,6 +1,7 @@
 /**
  * Partition assignors of the classic consumer protocol, named as the Java client names them so
- * Samsa and Java consumers can share a group: "range", "roundrobin", "sticky". Plus the encoders
+ * Samsa and Java consumers can share a group: "range", "roundrobin", "sticky" (eager) and
+ * "cooperative-sticky" (KIP-429, incremental). Plus the encoders
  * of the protocol's embedded blobs (ConsumerProtocolSubscription / ConsumerProtocolAssignment).
  *
  * @module
@@ -30,6 +31,12 @@ export interface MemberSubscription {
 export interface Assignor {
   /** Protocol name, as the Java client spells it. */
   readonly name: string;
+  /**
+   * "eager": every member gives up all its partitions at each rebalance. "cooperative" (KIP-429):
+   * members keep what stays theirs; a partition that moves is first revoked by its owner, then
+   * assigned in a follow-up rebalance.
+   */
+  readonly protocol: "eager" | "cooperative";
   /** Assigns `partitions` (count per topic) to members. */
   assign(members: MemberSubscription[], partitions: Record<string, number>): Record<string, Assignment>;
 }
@@ -50,6 +57,7 @@ function add(a: Assignment, topic: string, p: number): void {
 /** Per topic, contiguous ranges of partitions to the members subscribed to it (Java's RangeAssignor). */
 export const rangeAssignor: Assignor = {
   name: "range",
+  protocol: "eager",
   assign(members, partitions) {
     const out = empty(members);
     for (const [topic, count] of Object.entries(partitions).sort()) {
@@ -70,6 +78,7 @@ export const rangeAssignor: Assignor = {
 /** All partitions of all topics, dealt one by one to subscribed members (Java's RoundRobinAssignor). */
 export const roundRobinAssignor: Assignor = {
   name: "roundrobin",
+  protocol: "eager",
   assign(members, partitions) {
     const out = empty(members);
     const subs = sortedMembers(members);
@@ -95,6 +104,7 @@ export const roundRobinAssignor: Assignor = {
  */
 export const stickyAssignor: Assignor = {
   name: "sticky",
+  protocol: "eager",
   assign(members, partitions) {
     const out = empty(members);
     const subs = sortedMembers(members);
@@ -135,11 +145,38 @@ export const stickyAssignor: Assignor = {
   },
 };
 
+/**
+ * The sticky plan, minus every partition that another member still owns (KIP-429): that owner
+ * revokes it first, rejoins, and the follow-up rebalance hands it to its new member. Members keep
+ * the partitions that stay theirs without stopping them.
+ */
+export const cooperativeStickyAssignor: Assignor = {
+  name: "cooperative-sticky",
+  protocol: "cooperative",
+  assign(members, partitions) {
+    const plan = stickyAssignor.assign(members, partitions);
+    const owner = new Map<string, string>();
+    const byGeneration = [...members].sort((a, b) => a.generation - b.generation); // newest wins a dispute
+    for (const m of byGeneration) {
+      for (const [t, ps] of Object.entries(m.owned)) for (const p of ps) owner.set(`${t}/${p}`, m.memberId);
+    }
+    for (const [memberId, a] of Object.entries(plan)) {
+      for (const [t, ps] of Object.entries(a)) {
+        const kept = ps.filter((p) => (owner.get(`${t}/${p}`) ?? memberId) === memberId);
+        if (kept.length > 0) a[t] = kept;
+        else delete a[t];
+      }
+    }
+    return plan;
+  },
+};
+
 /** The built-in assignors by name. */
 export const ASSIGNORS: Readonly<Record<string, Assignor>> = {
   range: rangeAssignor,
   roundrobin: roundRobinAssignor,
   sticky: stickyAssignor,
+  "cooperative-sticky": cooperativeStickyAssignor,
 };
 
 function writeAssignment(w: Writer, a: Assignment): void {
@@ -164,13 +201,17 @@ function readAssignment(r: Reader): Assignment {
   return out;
 }
 
-/** Encodes a ConsumerProtocolSubscription (version 1: topics, user data, owned partitions). */
-export function encodeSubscription(topics: string[], owned: Assignment = {}): Uint8Array {
+/**
+ * Encodes a ConsumerProtocolSubscription, version 2: topics, user data, owned partitions and the
+ * generation they were owned in (what Java's sticky assignors read to settle a dispute).
+ */
+export function encodeSubscription(topics: string[], owned: Assignment = {}, generation: number = -1): Uint8Array {
   const w = new Writer();
-  w.writeInt16(1).writeInt32(topics.length);
+  w.writeInt16(2).writeInt32(topics.length);
   for (const t of topics) w.writeString(t);
   w.writeBytes(null);
   writeAssignment(w, owned);
+  w.writeInt32(generation);
   return w.toBytes();
 }
 

@@ -1,43 +1,42 @@
 /**
- * ConsumerGroup (Sarama's): members of a group share the partitions of their topics, through the
- * classic consumer protocol (JoinGroup / SyncGroup / Heartbeat / LeaveGroup, protocol type
- * "consumer", Java's assignor names), so Samsa members and Java consumers can share a group.
+ * ConsumerGroup (Sarama's): members of a group share the partitions of their topics. Two rebalance
+ * protocols sit behind one API: the classic one (`classic.ts`: JoinGroup/SyncGroup, Java's assignor
+ * names, so Samsa and Java consumers can share a group) and KIP-848's (`consumer_protocol.ts`,
+ * opt-in with `consumer.group.protocol: "consumer"` on Kafka 4.0+).
  *
- * One call of `consume()` is one session: join, get claims, run the handler's `consumeClaim` for
- * every claimed partition, and return when the group rebalances (or the signal aborts). Loop on it.
+ * One call of `consume()` is one session. With an eager assignor (range, roundrobin, sticky) a
+ * session is one generation: it ends at the next rebalance, so loop on `consume()`. With
+ * "cooperative-sticky" or the consumer protocol a session survives rebalances: claims that stay
+ * keep running, revoked ones end alone (their `consumeClaim` returns), new ones start; `consume()`
+ * returns when the signal aborts, `close()` is called, the membership is lost, or a
+ * `consumeClaim` returns on its own (as in Sarama).
  * Invariants:
  * - Heartbeats run on their own timer, independent of message processing: a handler that takes
  *   longer than the session timeout on one record keeps its membership (up to the rebalance timeout).
- * - At the end of a session the handlers are stopped, then offsets are committed, then the
- *   partitions are released (commit before revoke): the next owner continues at the next record.
+ * - Commit before revoke: a claim's handler is stopped, then its offsets are committed, then the
+ *   partition is released, so the next owner continues at the next record. A lost membership
+ *   (fenced, expired) releases without committing: the next owner re-reads the uncommitted window.
  *
  * @module
  */
-import { kafkaError } from "../broker.ts";
 import { Client } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
 import { Consumer, type ConsumerMessage, type PartitionConsumer } from "../consumer/consumer.ts";
-import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
-import { KError } from "../protocol/errors.ts";
+import { ErrClosedClient, SamsaError } from "../errors.ts";
 import { Channel } from "../util/channel.ts";
-import {
-  ASSIGNORS,
-  type Assignment,
-  decodeAssignment,
-  decodeSubscription,
-  encodeAssignment,
-  encodeSubscription,
-  type MemberSubscription,
-} from "./assignors.ts";
+import type { Assignment } from "./assignors.ts";
+import { ClassicMembership } from "./classic.ts";
+import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
+import { assignmentKeys, type GroupMembership, type SessionEnd } from "./membership.ts";
 import { OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
 export interface ConsumerGroupHandler {
-  /** Called once the session has its claims, before any `consumeClaim`. */
+  /** Called once the session has its first claims, before any `consumeClaim`. */
   setup?(session: ConsumerGroupSession): void | Promise<void>;
   /** Called after every `consumeClaim` returned, before offsets are committed and partitions released. */
   cleanup?(session: ConsumerGroupSession): void | Promise<void>;
-  /** Consumes one claimed partition; return when `claim` ends (the session is over). */
+  /** Consumes one claimed partition; return when `claim` ends (revoked, or the session is over). */
   consumeClaim(session: ConsumerGroupSession, claim: ConsumerGroupClaim): Promise<void>;
 }
 
@@ -49,14 +48,17 @@ export class ConsumerGroupClaim implements AsyncIterable<ConsumerMessage> {
   readonly partition: number;
   /** Offset the claim started at. */
   readonly initialOffset: number;
+  /** Aborted when this claim ends: revoked by a rebalance, or the session is over. */
+  readonly signal: AbortSignal;
   #pc: PartitionConsumer;
 
   /** @internal */
-  constructor(pc: PartitionConsumer, initialOffset: number) {
+  constructor(pc: PartitionConsumer, initialOffset: number, signal: AbortSignal) {
     this.#pc = pc;
     this.topic = pc.topic;
     this.partition = pc.partition;
     this.initialOffset = initialOffset;
+    this.signal = signal;
   }
 
   /** The partition's last known high-water mark. */
@@ -75,27 +77,43 @@ export class ConsumerGroupClaim implements AsyncIterable<ConsumerMessage> {
   }
 }
 
-/** A group session: this member's claims for one generation. */
+/** A group session: this member's claims, which change over cooperative rebalances. */
 export class ConsumerGroupSession {
-  /** Member id. */
-  readonly memberId: string;
-  /** Generation id. */
-  readonly generationId: number;
-  /** Claimed partitions by topic. */
-  readonly claims: Readonly<Assignment>;
-  /** Aborted when the session ends (rebalance, close, or the caller's signal). */
+  /** Aborted when the session ends (eager rebalance, lost membership, close, or the caller's signal). */
   readonly signal: AbortSignal;
+  #membership: GroupMembership;
+  #claims: () => Assignment;
   #poms: Map<string, PartitionOffsetManager>;
   #om: OffsetManager;
 
   /** @internal */
-  constructor(memberId: string, generationId: number, claims: Assignment, signal: AbortSignal, om: OffsetManager, poms: Map<string, PartitionOffsetManager>) {
-    this.memberId = memberId;
-    this.generationId = generationId;
-    this.claims = claims;
+  constructor(
+    membership: GroupMembership,
+    claims: () => Assignment,
+    signal: AbortSignal,
+    om: OffsetManager,
+    poms: Map<string, PartitionOffsetManager>,
+  ) {
+    this.#membership = membership;
+    this.#claims = claims;
     this.signal = signal;
     this.#om = om;
     this.#poms = poms;
+  }
+
+  /** Member id. */
+  get memberId(): string {
+    return this.#membership.memberId();
+  }
+
+  /** Generation id (classic protocol) or member epoch (consumer protocol). */
+  get generationId(): number {
+    return this.#membership.identity().generation;
+  }
+
+  /** The partitions claimed right now, by topic. */
+  get claims(): Readonly<Assignment> {
+    return this.#claims();
   }
 
   /** Marks a message as processed: the committed offset becomes `msg.offset + 1`. */
@@ -103,7 +121,7 @@ export class ConsumerGroupSession {
     this.markOffset(msg.topic, msg.partition, msg.offset + 1, metadata);
   }
 
-  /** Marks `offset` (the next one to read) for a claimed partition. */
+  /** Marks `offset` (the next one to read) for a claimed partition; ignored for partitions not claimed. */
   markOffset(topic: string, partition: number, offset: number, metadata: string = ""): void {
     this.#poms.get(`${topic}\u0000${partition}`)?.markOffset(offset, metadata);
   }
@@ -119,11 +137,14 @@ export class ConsumerGroupSession {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
+// One running claim: its consumer, offset manager, handler task and stop switch.
+interface Running {
+  claim: ConsumerGroupClaim;
+  pc: PartitionConsumer;
+  pom: PartitionOffsetManager;
+  stop: AbortController;
+  task: Promise<void>;
+}
 
 /**
  * A member of a consumer group.
@@ -151,20 +172,23 @@ export class ConsumerGroup {
   #ownsClient: boolean;
   #consumer: Consumer;
   #om: OffsetManager;
-  #memberId = "";
-  #generation = -1;
-  #owned: Assignment = {};
+  #membership: GroupMembership;
   #errors = new Channel<Error>();
   #session: AbortController | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
 
   private constructor(client: Client, groupId: string, owns: boolean) {
+    if (!groupId) throw new SamsaError("ConsumerGroup needs a group id");
     this.client = client;
     this.groupId = groupId;
     this.#ownsClient = owns;
     this.#consumer = Consumer.fromClient(client);
     this.#om = OffsetManager.fromClient(groupId, client);
+    this.#membership = client.config().consumer.group.protocol === "consumer"
+      ? new ConsumerProtocolMembership(client, groupId)
+      : new ClassicMembership(client, groupId);
+    this.#om._setIdentity(() => this.#membership.identity());
   }
 
   /** Connects a new client and joins `groupId` through it (on the first `consume`). */
@@ -181,30 +205,31 @@ export class ConsumerGroup {
     return this.client.config();
   }
 
-  /** This member's id (empty before the first join). */
+  /** This member's id (empty before the first join with the classic protocol). */
   memberId(): string {
-    return this.#memberId;
+    return this.#membership.memberId();
   }
 
-  /** Errors that did not end a session (commit failures, partition errors). */
+  /** Errors that did not end a session (commit failures, handler errors, partition errors). */
   errors(): AsyncIterable<Error> & { next(): Promise<IteratorResult<Error>> } {
     return this.#errors;
   }
 
   /**
-   * Runs one session for `topics`: joins the group, calls the handler, and returns when the group
-   * rebalances, `options.signal` aborts, or `close()` is called. Call it in a loop.
+   * Runs one session for `topics`: joins the group, calls the handler, and returns when the session
+   * ends (see the module docs: at the next eager rebalance, or on abort / close / lost membership).
+   * Call it in a loop. Rejects on a fatal group error (e.g. a fenced static member).
    */
   async consume(topics: string[], handler: ConsumerGroupHandler, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) throw new ErrClosedClient("consumer group is closed");
     if (this.#running) throw new SamsaError("consume() is already running on this group member");
+    if (topics.length === 0) throw new SamsaError("consume() needs at least one topic");
+    if (options.signal?.aborted) return;
     const ac = new AbortController();
     const onAbort = (): void => ac.abort();
-    if (options.signal?.aborted) return;
     options.signal?.addEventListener("abort", onAbort, { once: true });
     this.#session = ac;
-    const run = this.#runSession(topics, handler, ac);
-    this.#running = run.finally(() => {
+    this.#running = this.#runSession(topics, handler, ac).finally(() => {
       this.#running = undefined;
       this.#session = undefined;
       options.signal?.removeEventListener("abort", onAbort);
@@ -213,202 +238,150 @@ export class ConsumerGroup {
   }
 
   async #runSession(topics: string[], handler: ConsumerGroupHandler, ac: AbortController): Promise<void> {
-    const claims = await this.#join(topics, ac.signal);
-    if (!claims) return;
-    const instanceId = this.#config.consumer.group.instanceId || null;
-    this.#om._setIdentity({ generation: this.#generation, memberId: this.#memberId, instanceId });
-    const heartbeats = this.#heartbeat(ac);
+    const running = new Map<string, Running>();
     const poms = new Map<string, PartitionOffsetManager>();
-    const pcs: PartitionConsumer[] = [];
-    const claimList: ConsumerGroupClaim[] = [];
-    try {
-      for (const [topic, partitions] of Object.entries(claims)) {
-        for (const partition of partitions) {
-          const pom = await this.#om.managePartition(topic, partition);
-          poms.set(`${topic}\u0000${partition}`, pom);
-          const { offset } = pom.nextOffset();
-          const pc = await this.#consumer.consumePartition(topic, partition, offset);
-          pcs.push(pc);
-          claimList.push(new ConsumerGroupClaim(pc, pc.nextOffset()));
-        }
-      }
-      const session = new ConsumerGroupSession(this.#memberId, this.#generation, claims, ac.signal, this.#om, poms);
-      ac.signal.addEventListener("abort", () => {
-        for (const pc of pcs) pc.asyncClose();
-      }, { once: true });
-      await handler.setup?.(session);
-      const running = claimList.map((claim) =>
-        handler.consumeClaim(session, claim).catch((e) => {
-          this.#errors.push(e as Error);
-        })
-      );
-      if (claimList.length === 0) await new Promise<void>((r) => ac.signal.addEventListener("abort", () => r(), { once: true }));
-      await Promise.all(running);
-      ac.abort();
-      await handler.cleanup?.(session);
-    } catch (e) {
-      ac.abort();
-      this.#errors.push(e as Error);
-    } finally {
-      for (const pc of pcs) pc.asyncClose();
-      // commit before the partitions go to their next owner
-      await this.#om.commit().catch((e) => this.#errors.push(e as Error));
-      for (const pom of poms.values()) await pom.close().catch(() => {});
-      this.#owned = claims;
-      await heartbeats;
-    }
-  }
+    let assigned: Assignment = {};
+    const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, poms);
+    let setupDone = false;
 
-  // JoinGroup + SyncGroup; returns this member's claims, or undefined if aborted.
-  async #join(topics: string[], signal: AbortSignal): Promise<Assignment | undefined> {
-    const g = this.#config.consumer.group;
-    const instanceId = g.instanceId || null;
-    const strategies = g.rebalance.strategies;
-    for (let attempt = 0; !signal.aborted; attempt++) {
+    const start = async (topic: string, partition: number): Promise<void> => {
+      const key = `${topic}\u0000${partition}`;
+      const pom = await this.#om.managePartition(topic, partition);
+      poms.set(key, pom);
+      let pc: PartitionConsumer;
       try {
-        const coordinator = await this.client.coordinator(this.groupId);
-        const join = await coordinator.joinGroup({
-          groupId: this.groupId,
-          sessionTimeoutMs: g.sessionTimeout,
-          rebalanceTimeoutMs: g.rebalance.timeout,
-          memberId: this.#memberId,
-          groupInstanceId: instanceId,
-          protocolType: "consumer",
-          protocols: strategies.map((name) => ({ name, metadata: encodeSubscription(topics, this.#owned) })),
-          reason: null,
-        }, { extraTimeout: g.rebalance.timeout });
-        if (join.errorCode === KError.MemberIdRequired) {
-          this.#memberId = join.memberId;
-          continue;
-        }
-        if (join.errorCode !== 0) throw kafkaError(join.errorCode, `JoinGroup ${this.groupId}`);
-        this.#memberId = join.memberId;
-        this.#generation = join.generationId;
-        let assignments: { memberId: string; assignment: Uint8Array }[] = [];
-        if (join.leader === join.memberId) {
-          const protocol = join.protocolName ?? strategies[0];
-          const assignor = ASSIGNORS[protocol];
-          if (!assignor) throw new SamsaError(`the group chose assignor "${protocol}", which this client does not have`);
-          const members: MemberSubscription[] = join.members.map((m) => ({
-            memberId: m.memberId,
-            instanceId: m.groupInstanceId,
-            ...decodeSubscription(m.metadata),
-          }));
-          const wanted = [...new Set(members.flatMap((m) => m.topics))];
-          await this.client.refreshMetadata(...wanted);
-          const counts: Record<string, number> = {};
-          for (const t of wanted) {
-            const md = this.client.cachedTopic(t);
-            if (md) counts[t] = md.partitions.length;
-          }
-          const plan = assignor.assign(members, counts);
-          assignments = Object.entries(plan).map(([memberId, a]) => ({ memberId, assignment: encodeAssignment(a) }));
-        }
-        const sync = await coordinator.syncGroup({
-          groupId: this.groupId,
-          generationId: join.generationId,
-          memberId: this.#memberId,
-          groupInstanceId: instanceId,
-          protocolType: "consumer",
-          protocolName: join.protocolName,
-          assignments,
-        }, { extraTimeout: g.rebalance.timeout });
-        if (sync.errorCode !== 0) throw kafkaError(sync.errorCode, `SyncGroup ${this.groupId}`);
-        return decodeAssignment(sync.assignment);
+        pc = await this.#consumer.consumePartition(topic, partition, pom.nextOffset().offset);
       } catch (e) {
-        const code = e instanceof KafkaError ? e.code : -1;
-        if (code === KError.UnknownMemberId || code === KError.IllegalGeneration) {
-          this.#memberId = "";
-          this.#owned = {};
-        } else if (code === KError.FencedInstanceId || code === KError.GroupAuthorizationFailed || code === KError.InvalidGroupId) {
-          throw e;
-        } else if (code === KError.RebalanceInProgress) {
-          continue;
-        } else if (attempt >= g.rebalance.retry.max + 20) {
-          throw e;
-        } else {
-          await this.client.refreshCoordinator(this.groupId).catch(() => {});
-        }
-        await sleep(code === KError.RebalanceInProgress ? 0 : Math.min(g.rebalance.retry.backoff, 250 * (attempt + 1)), signal);
+        poms.delete(key);
+        await pom.close().catch(() => {});
+        throw e;
       }
-    }
-    return undefined;
-  }
+      const stop = new AbortController();
+      const claim = new ConsumerGroupClaim(pc, pc.nextOffset(), stop.signal);
+      const r: Running = { claim, pc, pom, stop, task: Promise.resolve() };
+      running.set(key, r);
+      r.task = (async () => {
+        try {
+          await handler.consumeClaim(session, claim);
+        } catch (e) {
+          this.#errors.push(e as Error);
+        }
+        // a handler that returns while its claim still stands ends the session (Sarama's rule)
+        if (!stop.signal.aborted) ac.abort();
+      })();
+    };
 
-  // Heartbeats on their own timer until the session ends; a rebalance ends the session.
-  async #heartbeat(ac: AbortController): Promise<void> {
-    const g = this.#config.consumer.group;
-    const instanceId = g.instanceId || null;
-    while (!ac.signal.aborted) {
-      await sleep(g.heartbeatInterval, ac.signal);
-      if (ac.signal.aborted) break;
-      try {
-        const coordinator = await this.client.coordinator(this.groupId);
-        const res = await coordinator.heartbeat({ groupId: this.groupId, generationId: this.#generation, memberId: this.#memberId, groupInstanceId: instanceId });
-        if (res.errorCode === 0) continue;
-        if (res.errorCode === KError.RebalanceInProgress) {
-          ac.abort();
-          break;
-        }
-        if (res.errorCode === KError.UnknownMemberId || res.errorCode === KError.IllegalGeneration || res.errorCode === KError.FencedInstanceId) {
-          this.#memberId = res.errorCode === KError.FencedInstanceId ? this.#memberId : "";
-          this.#owned = {};
-          ac.abort();
-          break;
-        }
-        await this.client.refreshCoordinator(this.groupId).catch(() => {});
-      } catch {
-        await this.client.refreshCoordinator(this.groupId).catch(() => {});
+    // Stops claims: handlers end, then (unless the membership was lost) offsets are committed.
+    const release = async (keys: string[], commit: boolean): Promise<void> => {
+      const list = keys.map((k) => running.get(k)).filter((r): r is Running => r !== undefined);
+      for (const r of list) {
+        r.stop.abort();
+        r.pc.asyncClose();
       }
+      await Promise.all(list.map((r) => r.task));
+      if (commit) await this.#om.commit().catch((e) => this.#errors.push(e as Error));
+      for (const k of keys) {
+        const r = running.get(k);
+        if (!r) continue;
+        running.delete(k);
+        poms.delete(k);
+        r.pom._discard();
+      }
+    };
+
+    const reconcile = async (target: Assignment): Promise<void> => {
+      const want = assignmentKeys(target);
+      const revoked = [...running.keys()].filter((k) => !want.has(k));
+      if (revoked.length > 0) await release(revoked, true);
+      assigned = structuredClone(target);
+      if (!setupDone) {
+        setupDone = true;
+        await handler.setup?.(session);
+      }
+      for (const [topic, partitions] of Object.entries(target)) {
+        for (const partition of partitions) {
+          if (ac.signal.aborted) return;
+          if (!running.has(`${topic}\u0000${partition}`)) await start(topic, partition);
+        }
+      }
+    };
+
+    let end: SessionEnd = "aborted";
+    try {
+      end = await this.#membership.run(topics, reconcile, ac.signal);
+    } finally {
+      ac.abort();
+      const lost = end === "lost";
+      for (const r of running.values()) (r.stop.abort(), r.pc.asyncClose());
+      await Promise.all([...running.values()].map((r) => r.task));
+      if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
+      await release([...running.keys()], !lost);
+      assigned = {};
     }
   }
 
   /**
    * An idiomatic stream of the group's messages across sessions: each message is marked as
    * processed when the loop asks for the next one. Stop with `signal` or by breaking the loop.
+   * At most `channelBufferSize` messages wait in the stream; messages of a revoked claim that
+   * were not taken yet are dropped (the next owner reads them).
    */
   async *stream(topics: string[], options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
-    const queue = new Channel<ConsumerMessage>();
-    let session: ConsumerGroupSession | undefined;
+    const limit = this.#config.channelBufferSize;
+    let waiting: (() => void)[] = [];
+    const wakeAll = (): void => {
+      const list = waiting;
+      waiting = [];
+      for (const w of list) w();
+    };
+    const queue = new Channel<{ msg: ConsumerMessage; session: ConsumerGroupSession; claim: ConsumerGroupClaim }>(wakeAll);
+    const stopped = new AbortController();
     const loop = (async () => {
-      while (!this.#closed && !options.signal?.aborted) {
-        await this.consume(topics, {
-          consumeClaim: async (s, claim) => {
-            session = s;
-            for await (const m of claim) queue.push(m);
-          },
-        }, options);
+      try {
+        while (!this.#closed && !options.signal?.aborted && !stopped.signal.aborted) {
+          await this.consume(topics, {
+            consumeClaim: async (session, claim) => {
+              for await (const msg of claim) {
+                queue.push({ msg, session, claim });
+                while (queue.length >= limit && !claim.signal.aborted) {
+                  await new Promise<void>((r) => {
+                    waiting.push(r);
+                    claim.signal.addEventListener("abort", () => r(), { once: true });
+                  });
+                }
+              }
+            },
+          }, { signal: AbortSignal.any([stopped.signal, ...(options.signal ? [options.signal] : [])]) });
+        }
+      } finally {
+        queue.close();
       }
-      queue.close();
     })();
     try {
-      for await (const m of queue) {
-        yield m;
-        session?.markMessage(m);
+      for await (const item of queue) {
+        if (item.claim.signal.aborted) continue; // revoked: its next owner reads it
+        yield item.msg;
+        item.session.markMessage(item.msg);
       }
     } finally {
-      this.#session?.abort();
-      await loop.catch(() => {});
+      stopped.abort();
+      queue.drain();
+      wakeAll();
+      await loop.catch((e) => this.#errors.push(e as Error));
     }
   }
 
-  /** Ends the current session (commits), leaves the group, and closes. Static members do not leave. */
+  /**
+   * Ends the current session (commits), leaves the group, and closes. Static members (classic
+   * protocol) keep their place until the session timeout, so a restart does not rebalance.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#session?.abort();
     await this.#running?.catch(() => {});
     await this.#om.close().catch(() => {});
-    if (this.#memberId && !this.#config.consumer.group.instanceId) {
-      try {
-        const coordinator = await this.client.coordinator(this.groupId);
-        await coordinator.leaveGroup({
-          groupId: this.groupId,
-          memberId: this.#memberId,
-          members: [{ memberId: this.#memberId, groupInstanceId: null, reason: "the consumer is closing" }],
-        });
-      } catch { /* the session timeout removes us anyway */ }
-    }
+    await this.#membership.leave().catch(() => {/* the session timeout removes us anyway */});
     await this.#consumer.close();
     this.#errors.close();
     if (this.#ownsClient) await this.client.close();

@@ -66,7 +66,7 @@ export class OffsetManager {
   readonly client: Client;
   #poms = new Map<string, PartitionOffsetManager>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #identity: GroupIdentity = { generation: -1, memberId: "", instanceId: null };
+  #identity: () => GroupIdentity = () => ({ generation: -1, memberId: "", instanceId: null });
   #committing: Promise<void> | undefined;
   #closed = false;
 
@@ -87,8 +87,8 @@ export class OffsetManager {
     return new OffsetManager(group, client);
   }
 
-  /** @internal set by a group session so commits carry the generation and member id */
-  _setIdentity(identity: GroupIdentity): void {
+  /** @internal set by a ConsumerGroup so commits carry its current generation (or epoch) and member id */
+  _setIdentity(identity: () => GroupIdentity): void {
     this.#identity = identity;
   }
 
@@ -168,7 +168,7 @@ export class OffsetManager {
         const broker = await this.client.coordinator(this.group);
         const byTopic = new Map<string, typeof snapshot>();
         for (const s of snapshot) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
-        const id = this.#identity;
+        const id = this.#identity();
         const res = await broker.commitOffset({
           groupId: this.group,
           generationIdOrMemberEpoch: id.generation,
@@ -192,7 +192,8 @@ export class OffsetManager {
             const s = snapshot.find((x) => x.pom.topic === name && x.pom.partition === p.partitionIndex);
             if (!s) continue;
             if (p.errorCode === 0) s.pom._committed(s.offset);
-            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator) retry = true;
+            // a stale epoch (KIP-848) means the member's epoch moved on: retry with the current one
+            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch) retry = true;
             else s.pom._error(kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`));
           }
         }
@@ -286,6 +287,11 @@ export class PartitionOffsetManager {
     this._closeChannels();
   }
 
+  /** @internal stops managing without committing (a group member that lost the partition) */
+  _discard(): void {
+    this.#om._remove(this);
+    this._closeChannels();
+  }
   /** @internal */
   _dirty(): boolean {
     return this.#offset >= 0 && this.#offset !== this.#committedOffset;

@@ -1,124 +1,280 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
-import { ConsumerGroup } from "../../src/group/consumer_group.ts";
+import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
 import { OffsetManager } from "../../src/group/offset_manager.ts";
 import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import { newManualPartitioner } from "../../src/producer/partitioner.ts";
 import type { Assignment } from "../../src/group/assignors.ts";
-import { OffsetOldest } from "../../src/config.ts";
+import { type ConfigOverrides, OffsetOldest } from "../../src/config.ts";
 import { createTopic } from "../support/admin.ts";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
 
-const groupConfig = (extra: Record<string, unknown> = {}) => ({
+type GroupOptions = { strategies?: string[]; sessionTimeout?: number; heartbeatInterval?: number; instanceId?: string; protocol?: "classic" | "consumer" };
+
+const groupConfig = (o: GroupOptions = {}, extra: ConfigOverrides = {}): ConfigOverrides => ({
+  ...extra,
   consumer: {
     offsets: { initial: OffsetOldest, commitInterval: 200 },
-    group: { sessionTimeout: 10_000, heartbeatInterval: 300, rebalance: { timeout: 20_000, strategies: ["range"] }, ...extra },
+    group: {
+      sessionTimeout: o.sessionTimeout ?? 10_000,
+      heartbeatInterval: o.heartbeatInterval ?? 300,
+      rebalance: { timeout: 20_000, strategies: o.strategies ?? ["range"] },
+      instanceId: o.instanceId ?? "",
+      protocol: o.protocol ?? "classic",
+    },
   },
 });
 
-/** Runs consume() in a loop, recording the latest claims. */
-function member(group: ConsumerGroup, topic: string, onMessage?: (offset: number, partition: number, signal: AbortSignal) => Promise<boolean | void> | boolean | void) {
-  const state = { claims: {} as Assignment, generation: -1, sessions: 0, stop: new AbortController() };
+type OnMessage = (offset: number, partition: number, signal: AbortSignal) => Promise<boolean | void> | boolean | void;
+
+/**
+ * Runs consume() in a loop and records what the member saw: its live session, how many sessions
+ * it had, and every claim that ended while its session went on (a cooperative revoke).
+ */
+function member(group: ConsumerGroup, topics: string[] | (() => string[]), onMessage?: OnMessage) {
+  const state = {
+    session: undefined as ConsumerGroupSession | undefined,
+    firstClaims: {} as Assignment,
+    sessions: 0,
+    revoked: [] as string[],
+    stop: new AbortController(),
+    restart: new AbortController(),
+  };
   const loop = (async () => {
     while (!state.stop.signal.aborted) {
-      await group.consume([topic], {
+      state.restart = new AbortController();
+      await group.consume(typeof topics === "function" ? topics() : topics, {
         setup(s) {
-          state.claims = s.claims as Assignment;
-          state.generation = s.generationId;
+          state.session = s;
+          state.firstClaims = structuredClone(s.claims) as Assignment;
           state.sessions++;
         },
         async consumeClaim(s, claim) {
           for await (const m of claim) {
-            if ((await onMessage?.(m.offset, m.partition, s.signal)) === false) return; // not processed
+            if ((await onMessage?.(m.offset, m.partition, claim.signal)) === false) return; // not processed
             s.markMessage(m);
           }
+          if (!s.signal.aborted) state.revoked.push(`${claim.topic}/${claim.partition}`);
         },
-      }, { signal: state.stop.signal }).catch(() => {});
+      }, { signal: AbortSignal.any([state.stop.signal, state.restart.signal]) }).catch(() => {});
     }
   })();
-  return { state, loop, async close() {
-    state.stop.abort();
-    await group.close();
-    await loop;
-  } };
+  return {
+    state,
+    group,
+    /** Ends the current session; the loop starts the next one at once. */
+    restart: () => state.restart.abort(),
+    claims: (): Assignment => (state.session?.signal.aborted ? {} : (state.session?.claims as Assignment) ?? {}),
+    async close() {
+      state.stop.abort();
+      await group.close();
+      await loop;
+    },
+  };
+}
+type Member = ReturnType<typeof member>;
+
+const owned = (claims: Assignment[]): string[] =>
+  claims.flatMap((c) => Object.entries(c).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`))).sort();
+const partitionsOf = (topic: string, n: number): string[] => Array.from({ length: n }, (_, p) => `${topic}/${p}`).sort();
+
+async function closeAll(members: Member[]): Promise<void> {
+  await Promise.all(members.map((m) => m.close()));
 }
 
-const owned = (claims: Assignment[]): string[] => claims.flatMap((c) => Object.entries(c).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`))).sort();
+async function produce(topic: string, count: number, partition?: number): Promise<void> {
+  const client = await Client.connect(kafkaBrokers(), { producer: { partitioner: newManualPartitioner } });
+  const producer = await SyncProducer.fromClient(client);
+  await producer.sendMessages(Array.from({ length: count }, (_, i) => ({ topic, partition: partition ?? i % (client.cachedTopic(topic)?.partitions.length ?? 1), value: `${i}` })));
+  await producer.close();
+  await client.close();
+}
 
 describe("consumer groups against a real broker", () => {
   test("3 members: each partition owned by exactly one; when one leaves its partitions move", async () => {
     const topic = uniqueTopic("group3");
     await createTopic(topic, 6);
     const groupId = uniqueTopic("g3");
-    const members = await Promise.all([0, 1, 2].map(async () => member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic)));
-    const all = Array.from({ length: 6 }, (_, p) => `${topic}/${p}`);
-    await waitFor(() => {
-      const gens = new Set(members.map((m) => m.state.generation));
-      return gens.size === 1 && owned(members.map((m) => m.state.claims)).join() === all.join() &&
-        members.every((m) => owned([m.state.claims]).length === 2);
-    }, 60_000, "a balanced assignment of 6 partitions over 3 members");
-    await members[2].close();
-    await waitFor(() => {
-      const rest = members.slice(0, 2);
-      return rest[0].state.generation === rest[1].state.generation &&
-        owned(rest.map((m) => m.state.claims)).join() === all.join();
-    }, 60_000, "the leaving member's partitions to move");
-    assert.equal(owned(members.slice(0, 2).map((m) => m.state.claims)).length, 6);
-    await Promise.all(members.slice(0, 2).map((m) => m.close()));
+    const members = await Promise.all([0, 1, 2].map(async () => member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), [topic])));
+    try {
+      await waitFor(() => owned(members.map((m) => m.claims())).join() === partitionsOf(topic, 6).join() &&
+        members.every((m) => owned([m.claims()]).length === 2), 60_000, "a balanced assignment of 6 partitions over 3 members");
+      await members[2].close();
+      await waitFor(() => owned(members.slice(0, 2).map((m) => m.claims())).join() === partitionsOf(topic, 6).join(), 60_000, "the leaving member's partitions to move");
+      assert.equal(owned(members.slice(0, 2).map((m) => m.claims())).length, 6, "no partition owned twice");
+    } finally {
+      await closeAll(members);
+    }
   });
 
   test("commit and resume: a new member continues at the next record, nothing skipped", async () => {
     const topic = uniqueTopic("resume");
     await createTopic(topic, 1);
-    const client = await Client.connect(kafkaBrokers());
-    const producer = await SyncProducer.fromClient(client);
-    await producer.sendMessages(Array.from({ length: 100 }, (_, i) => ({ topic, value: `${i}` })));
-    await producer.close();
+    await produce(topic, 100, 0);
     const groupId = uniqueTopic("gresume");
     const seen: number[] = [];
     // the first member processes 40 records, then stalls (unprocessed) until it is stopped
-    const first = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic, async (offset, _p, signal) => {
+    const first = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), [topic], async (offset, _p, signal) => {
       if (seen.length < 40) return void seen.push(offset);
       await new Promise((r) => signal.aborted ? r(0) : signal.addEventListener("abort", r, { once: true }));
       return false;
     });
     await waitFor(() => seen.length >= 40, 30_000, "40 records");
     await first.close();
-    // what was committed
+    const client = await Client.connect(kafkaBrokers());
     const om = OffsetManager.fromClient(groupId, client);
-    const pom = await om.managePartition(topic, 0);
-    const committed = pom.nextOffset().offset;
+    const committed = (await om.managePartition(topic, 0)).nextOffset().offset;
     await om.close();
+    await client.close();
     assert.equal(committed, 40, "the next record after the 40 processed ones");
     assert.deepEqual(seen, Array.from({ length: 40 }, (_, i) => i));
     const next: number[] = [];
-    const second = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), topic, (offset) => {
-      next.push(offset);
-    });
-    await waitFor(() => next.length > 0 && next[next.length - 1] === 99, 30_000, "the rest");
-    await second.close();
-    assert.equal(next[0], committed, "continues exactly at the committed offset");
-    assert.deepEqual(next, Array.from({ length: 100 - committed }, (_, i) => committed + i));
-    await client.close();
+    const second = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), [topic], (offset) => void next.push(offset));
+    try {
+      await waitFor(() => next.length > 0 && next[next.length - 1] === 99, 30_000, "the rest");
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual(next, Array.from({ length: 60 }, (_, i) => 40 + i), "continues exactly at the committed offset");
   });
 
   test("a handler slower than the session timeout keeps its membership (heartbeats run on their own)", async () => {
     const topic = uniqueTopic("slow");
     await createTopic(topic, 1);
-    const client = await Client.connect(kafkaBrokers(), { producer: { partitioner: newManualPartitioner } });
-    const producer = await SyncProducer.fromClient(client);
-    await producer.sendMessages([{ topic, partition: 0, value: "slow" }, { topic, partition: 0, value: "next" }]);
-    await producer.close();
+    await produce(topic, 2, 0);
     const groupId = uniqueTopic("gslow");
     let handled = 0;
-    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ sessionTimeout: 6000, heartbeatInterval: 500 })), topic, async (offset) => {
+    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ sessionTimeout: 6000, heartbeatInterval: 500 })), [topic], async (offset) => {
       if (offset === 0) await new Promise((r) => setTimeout(r, 8000)); // > session timeout, < rebalance timeout
       handled++;
     });
-    await waitFor(() => handled === 2, 30_000, "both records");
-    assert.equal(m.state.sessions, 1, "no rebalance happened");
-    await m.close();
-    await client.close();
+    try {
+      await waitFor(() => handled === 2, 30_000, "both records");
+      assert.equal(m.state.sessions, 1, "no rebalance happened");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("cooperative-sticky: a member leaves, the others keep their partitions without a revoke", async () => {
+    const topic = uniqueTopic("coop");
+    await createTopic(topic, 6);
+    await produce(topic, 60);
+    const groupId = uniqueTopic("gcoop");
+    const config = groupConfig({ strategies: ["cooperative-sticky"] });
+    const members: Member[] = [];
+    try {
+      // one at a time: every join is an incremental rebalance of a running group
+      for (let i = 0; i < 3; i++) {
+        members.push(member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config), [topic]));
+        await waitFor(() => owned(members.map((m) => m.claims())).join() === partitionsOf(topic, 6).join() &&
+          members.every((m) => owned([m.claims()]).length === 6 / members.length), 60_000, `${members.length} balanced members`);
+      }
+      const before = members.slice(0, 2).map((m) => owned([m.claims()]));
+      const revokedBefore = members.slice(0, 2).map((m) => m.state.revoked.length);
+      await members[2].close();
+      await waitFor(() => owned(members.slice(0, 2).map((m) => m.claims())).join() === partitionsOf(topic, 6).join(), 60_000, "the leaver's partitions to move");
+      for (const [i, m] of members.slice(0, 2).entries()) {
+        assert.equal(m.state.sessions, 1, "one session throughout: no stop-the-world rebalance");
+        assert.equal(m.state.revoked.length, revokedBefore[i], "nothing revoked from the members that stayed");
+        for (const p of before[i]) assert.ok(owned([m.claims()]).includes(p), `member ${i} kept ${p}`);
+      }
+    } finally {
+      await closeAll(members);
+    }
+  });
+
+  test("static membership: a member that restarts within the session timeout gets its partitions back, no rebalance", async () => {
+    const topic = uniqueTopic("static");
+    await createTopic(topic, 4);
+    const groupId = uniqueTopic("gstatic");
+    const a = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ instanceId: "a", sessionTimeout: 30_000 })), [topic]);
+    let b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ instanceId: "b", sessionTimeout: 30_000 })), [topic]);
+    try {
+      await waitFor(() => owned([a.claims()]).length === 2 && owned([b.claims()]).length === 2, 60_000, "2 + 2 partitions");
+      const bHad = owned([b.claims()]);
+      const aSessions = a.state.sessions;
+      const aGeneration = a.state.session?.generationId;
+      await b.close(); // a static member does not leave
+      b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ instanceId: "b", sessionTimeout: 30_000 })), [topic]);
+      await waitFor(() => owned([b.claims()]).length === 2, 30_000, "the restarted member's claims");
+      assert.deepEqual(owned([b.claims()]), bHad, "the same partitions as before the restart");
+      assert.equal(a.state.sessions, aSessions, "the other member was not rebalanced");
+      assert.equal(a.state.session?.generationId, aGeneration);
+    } finally {
+      await closeAll([a, b]);
+    }
+  });
+
+  test("a subscription change rebalances: a new topic goes to the member that subscribed to it", async () => {
+    const t1 = uniqueTopic("sub1");
+    const t2 = uniqueTopic("sub2");
+    await createTopic(t1, 2);
+    await createTopic(t2, 2);
+    const groupId = uniqueTopic("gsub");
+    let bTopics = [t1];
+    const a = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), [t1]);
+    const b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), () => bTopics);
+    try {
+      await waitFor(() => owned([a.claims()]).length === 1 && owned([b.claims()]).length === 1, 60_000, "t1 split over both");
+      bTopics = [t1, t2];
+      b.restart(); // b's next session subscribes to both
+      await waitFor(() => owned([b.claims()]).filter((p) => p.startsWith(t2)).length === 2 &&
+        owned([a.claims(), b.claims()]).filter((p) => p.startsWith(t1)).length === 2, 60_000, "t2's partitions at b");
+      assert.ok(!owned([a.claims()]).some((p) => p.startsWith(t2)), "a, not subscribed to t2, owns none of it");
+      assert.equal(owned([a.claims(), b.claims()]).filter((p) => p.startsWith(t1)).length, 2, "t1 still fully owned");
+    } finally {
+      await closeAll([a, b]);
+    }
+  });
+
+  test("added partitions rebalance the group (the leader watches the partition count)", async () => {
+    const topic = uniqueTopic("grow");
+    await createTopic(topic, 2);
+    const groupId = uniqueTopic("ggrow");
+    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({}, { metadata: { refreshFrequency: 500 } })), [topic]);
+    const admin = await Client.connect(kafkaBrokers());
+    try {
+      await waitFor(() => owned([m.claims()]).length === 2, 30_000, "2 partitions");
+      const controller = await admin.controller();
+      const res = await controller.createPartitions({ topics: [{ name: topic, count: 4, assignments: null }], timeoutMs: 30_000, validateOnly: false });
+      assert.equal(res.results[0].errorCode, 0);
+      await waitFor(() => owned([m.claims()]).length === 4, 60_000, "4 partitions claimed");
+    } finally {
+      await admin.close();
+      await m.close();
+    }
+  });
+
+  test("KIP-848 consumer protocol: members share partitions, every record once, a leaver's partitions move", async () => {
+    const topic = uniqueTopic("kip848");
+    await createTopic(topic, 4);
+    await produce(topic, 200);
+    const groupId = uniqueTopic("g848");
+    const config = groupConfig({ protocol: "consumer" });
+    const seen = new Map<string, number>();
+    const record = (offset: number, partition: number) => void seen.set(`${partition}/${offset}`, (seen.get(`${partition}/${offset}`) ?? 0) + 1);
+    const a = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config), [topic], record);
+    const b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config), [topic], record);
+    try {
+      await waitFor(() => owned([a.claims()]).length === 2 && owned([b.claims()]).length === 2 &&
+        owned([a.claims(), b.claims()]).join() === partitionsOf(topic, 4).join(), 60_000, "2 + 2 partitions");
+      await waitFor(() => seen.size === 200, 30_000, "200 records");
+      const aHad = owned([a.claims()]);
+      const aRevoked = a.state.revoked.length;
+      await b.close();
+      await waitFor(() => owned([a.claims()]).length === 4, 60_000, "b's partitions at a");
+      assert.equal(a.state.revoked.length, aRevoked, "a kept its partitions throughout");
+      for (const p of aHad) assert.ok(owned([a.claims()]).includes(p));
+      assert.equal(a.state.sessions, 1);
+      await produce(topic, 40);
+      await waitFor(() => seen.size === 240, 30_000, "40 more records at a");
+      // b committed what it processed before leaving: a re-read nothing of b's committed work
+      const dup = [...seen.values()].filter((n) => n > 1).length;
+      assert.equal(dup, 0, "no record delivered twice");
+    } finally {
+      await closeAll([a, b]);
+    }
   });
 });

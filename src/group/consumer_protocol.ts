@@ -1,0 +1,181 @@
+/**
+ * KIP-848's consumer group protocol (Kafka 4.0+), chosen with `consumer.group.protocol: "consumer"`.
+ *
+ * One request, ConsumerGroupHeartbeat, carries everything: the member joins with epoch 0 and its
+ * subscription, the coordinator computes the assignment (server-side assignor) and hands each member
+ * its target; the member revokes what is no longer its own (committing first), starts what is new,
+ * and acknowledges by reporting what it owns on the next heartbeat. There is no group-wide barrier:
+ * members that keep their partitions never stop. Reconciling runs beside the heartbeats, so a slow
+ * handler does not cost the membership.
+ *
+ * @module
+ */
+import type { Client } from "../client.ts";
+import { kafkaError } from "../broker.ts";
+import { KafkaError } from "../errors.ts";
+import { isRetriable, KError } from "../protocol/errors.ts";
+import { uuidToString } from "../protocol/writer.ts";
+import type { Assignment } from "./assignors.ts";
+import type { GroupIdentity } from "./offset_manager.ts";
+import { abortable, type GroupMembership, type Reconcile, type SessionEnd, sleep } from "./membership.ts";
+
+const LEAVE_EPOCH = -1;
+const STATIC_LEAVE_EPOCH = -2;
+
+// errors after which the member rejoins from epoch 0 (its partitions are lost, not committed)
+const FENCED = new Set<number>([KError.UnknownMemberId, KError.FencedMemberEpoch]);
+// errors that only need the coordinator again
+const COORDINATOR = new Set<number>([KError.NotCoordinator, KError.CoordinatorNotAvailable, KError.CoordinatorLoadInProgress]);
+
+/** A member of a KIP-848 consumer group. */
+export class ConsumerProtocolMembership implements GroupMembership {
+  #client: Client;
+  #groupId: string;
+  // KIP-848 v1: the member chooses its id, a random UUID, kept across rejoins
+  #memberId: string = uuidToString(crypto.getRandomValues(new Uint8Array(16)));
+  #epoch = 0;
+  #joined = false;
+
+  /** @param client the member's client @param groupId the group */
+  constructor(client: Client, groupId: string) {
+    this.#client = client;
+    this.#groupId = groupId;
+  }
+
+  get #group() {
+    return this.#client.config().consumer.group;
+  }
+
+  memberId(): string {
+    return this.#memberId;
+  }
+
+  identity(): GroupIdentity {
+    return { generation: this.#epoch, memberId: this.#memberId, instanceId: this.#group.instanceId || null };
+  }
+
+  async run(topics: string[], reconcile: Reconcile, signal: AbortSignal): Promise<SessionEnd> {
+    const g = this.#group;
+    let full = true; // the first heartbeat of a session carries the whole member state
+    let owned: Assignment = {};
+    let ownedChanged = true;
+    let interval = g.heartbeatInterval;
+    let target: Assignment | undefined; // the newest assignment not yet applied
+    let reconciling: Promise<void> | undefined;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    this.#epoch = 0;
+    for (let attempt = 0; !signal.aborted;) {
+      if (failure) throw failure;
+      if (!reconciling && target) {
+        const next = target;
+        target = undefined;
+        reconciling = reconcile(next).then(
+          () => {
+            owned = next;
+            ownedChanged = true;
+          },
+          (e) => (failure = e),
+        ).finally(() => {
+          reconciling = undefined;
+          wake?.(); // acknowledge at once
+        });
+      }
+      try {
+        const coordinator = await this.#client.coordinator(this.#groupId);
+        const report = full || (ownedChanged && !reconciling) ? owned : undefined;
+        const res = await abortable(
+          coordinator.consumerGroupHeartbeat({
+            groupId: this.#groupId,
+            memberId: this.#memberId,
+            memberEpoch: this.#epoch,
+            instanceId: g.instanceId || null,
+            rackId: null,
+            rebalanceTimeoutMs: full ? g.rebalance.timeout : -1,
+            subscribedTopicNames: full ? topics : null,
+            subscribedTopicRegex: null,
+            serverAssignor: full ? g.remoteAssignor || null : null,
+            topicPartitions: report ? await this.#topicIds(report) : null,
+          }),
+          signal,
+        );
+        if (!res) break;
+        if (res.errorCode !== 0) {
+          const code = res.errorCode;
+          if (FENCED.has(code)) {
+            this.#epoch = 0;
+            await reconciling;
+            return "lost";
+          }
+          throw kafkaError(code, `ConsumerGroupHeartbeat ${this.#groupId}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);
+        }
+        attempt = 0;
+        full = false;
+        this.#joined = true;
+        if (report === owned) ownedChanged = false;
+        if (res.memberId) this.#memberId = res.memberId;
+        this.#epoch = res.memberEpoch;
+        if (res.heartbeatIntervalMs > 0) interval = res.heartbeatIntervalMs;
+        if (res.assignment) {
+          target = await this.#names(res.assignment.topicPartitions);
+          continue;
+        }
+      } catch (e) {
+        if (e instanceof KafkaError && !e.retriable && !COORDINATOR.has(e.code) && e.code !== KError.UnreleasedInstanceId) {
+          await reconciling;
+          throw e;
+        }
+        if (!(e instanceof KafkaError) || COORDINATOR.has(e.code)) await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
+        if (++attempt > 50) throw e;
+        full = true; // a new coordinator, or a lost request: send the whole state again
+        await sleep(Math.min(g.rebalance.retry.backoff, 100 * attempt), signal);
+        continue;
+      }
+      // wait for the next beat, or less when a reconciliation finishes and wants acknowledging
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void sleep(interval, signal).then(resolve);
+      });
+      wake = undefined;
+    }
+    await reconciling;
+    return "aborted";
+  }
+
+  async leave(): Promise<void> {
+    if (!this.#joined) return;
+    this.#joined = false;
+    const coordinator = await this.#client.coordinator(this.#groupId);
+    await coordinator.consumerGroupHeartbeat({
+      groupId: this.#groupId,
+      memberId: this.#memberId,
+      memberEpoch: this.#group.instanceId ? STATIC_LEAVE_EPOCH : LEAVE_EPOCH,
+      instanceId: this.#group.instanceId || null,
+      rackId: null,
+      rebalanceTimeoutMs: -1,
+      subscribedTopicNames: null,
+      subscribedTopicRegex: null,
+      serverAssignor: null,
+      topicPartitions: null,
+    });
+    this.#epoch = 0;
+  }
+
+  async #topicIds(a: Assignment): Promise<{ topicId: string; partitions: number[] }[]> {
+    return await Promise.all(Object.entries(a).map(async ([t, partitions]) => ({
+      topicId: (await this.#client.topicMetadata(t)).topicId,
+      partitions,
+    })));
+  }
+
+  // Topic ids to names; an id the metadata does not know yet triggers one refresh.
+  async #names(list: { topicId: string; partitions: number[] }[]): Promise<Assignment> {
+    if (list.some((t) => !this.#client.topicNameById(t.topicId))) await this.#client.refreshMetadata().catch(() => {});
+    const out: Assignment = {};
+    for (const t of list) {
+      const name = this.#client.topicNameById(t.topicId);
+      if (name && t.partitions.length > 0) out[name] = [...t.partitions].sort((a, b) => a - b);
+    }
+    return out;
+  }
+}

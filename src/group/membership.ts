@@ -1,0 +1,79 @@
+/**
+ * What a ConsumerGroup session needs from a rebalance protocol, so the session (claims, handlers,
+ * commits) is written once and the protocols stay small: the classic one (`classic.ts`, JoinGroup /
+ * SyncGroup with eager or cooperative assignors) and KIP-848's (`consumer_protocol.ts`,
+ * ConsumerGroupHeartbeat with server-side assignment).
+ *
+ * @module
+ */
+import type { Assignment } from "./assignors.ts";
+import type { GroupIdentity } from "./offset_manager.ts";
+
+/**
+ * Why a membership's `run` returned: the caller's signal ("aborted"), an eager rebalance that ends
+ * the session ("rebalance"), or membership lost, so the partitions are gone without a commit ("lost").
+ */
+export type SessionEnd = "aborted" | "rebalance" | "lost";
+
+/**
+ * Applies a new target assignment: stops (and commits) the claims that are not in it, then starts
+ * the new ones. Resolves when done; the protocol acknowledges the new ownership after that.
+ */
+export type Reconcile = (target: Assignment) => Promise<void>;
+
+/** A member's side of a group rebalance protocol. */
+export interface GroupMembership {
+  /** Member id ("" before the first join). */
+  memberId(): string;
+  /** What commits must carry right now (generation or member epoch, member id, instance id). */
+  identity(): GroupIdentity;
+  /**
+   * Joins (or stays in) the group for `topics`, calling `reconcile` with every new assignment,
+   * until the session must end. Throws on a fatal error (fenced instance, unknown assignor...).
+   */
+  run(topics: string[], reconcile: Reconcile, signal: AbortSignal): Promise<SessionEnd>;
+  /** Leaves the group (static members stay, KIP-345, except with the consumer protocol's `-2` epoch). */
+  leave(): Promise<void>;
+}
+
+/** Sleeps `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Resolves with `promise`, or with `undefined` as soon as `signal` aborts (the request's answer is
+ * then dropped): a member that closes does not wait for a JoinGroup that may park for minutes.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}
+
+/** `topic/partition` keys of an assignment. */
+export function assignmentKeys(a: Assignment): Set<string> {
+  const out = new Set<string>();
+  for (const [t, ps] of Object.entries(a)) for (const p of ps) out.add(`${t}\u0000${p}`);
+  return out;
+}
