@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
-import { API_BY_KEY } from "../../src/protocol/apis/mod.ts";
+import { API_BY_KEY, DescribeLogDirs } from "../../src/protocol/apis/mod.ts";
 import { KError } from "../../src/protocol/errors.ts";
 import type { Broker } from "../../src/broker.ts";
 import { SyncProducer } from "../../src/producer/sync_producer.ts";
@@ -91,6 +91,20 @@ describe("every API against the real broker", () => {
     const dirs = await broker.describeLogDirs({ topics: null });
     assert.equal(dirs.errorCode, 0);
     assert.ok(dirs.results.length >= 1);
+    const dirsVersion = broker.versionFor(DescribeLogDirs);
+    assert.equal(dirsVersion, Math.min(DescribeLogDirs.maxVersion, broker.apiVersionRanges().get(DescribeLogDirs.key)!.max));
+    if (dirsVersion >= 4) assert.ok(dirs.results.every((d) => d.totalBytes > 0 && d.usableBytes >= 0 && d.usableBytes <= d.totalBytes));
+    if (dirsVersion >= 5) {
+      // v5 (KIP-1066): a log dir is cordoned iff the broker's cordoned.log.dirs names it (or is "*")
+      const bc = await broker.describeConfigs({
+        resources: [{ resourceType: 4, resourceName: String(broker.id()), configurationKeys: ["cordoned.log.dirs"] }],
+        includeSynonyms: false,
+        includeDocumentation: false,
+      });
+      assert.equal(bc.results[0].errorCode, 0);
+      const cordoned = (bc.results[0].configs[0]?.value ?? "").split(",").map((d) => d.trim()).filter((d) => d !== "");
+      for (const d of dirs.results) assert.equal(d.isCordoned, cordoned.includes("*") || cordoned.includes(d.logDir), `${d.logDir}: isCordoned`);
+    }
     const elect = await broker.electLeaders({ electionType: 0, topicPartitions: [{ topic, partitions: [0] }], timeoutMs: 10_000 });
     assert.ok([0, KError.ElectionNotNeeded].includes(elect.replicaElectionResults[0].partitionResult[0].errorCode));
     const reassign = await broker.alterPartitionReassignments({ timeoutMs: 10_000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, replicas: null }] }] });

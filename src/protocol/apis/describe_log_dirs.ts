@@ -1,5 +1,5 @@
 /**
- * DescribeLogDirs (key 35), versions 1–4; flexible from v2.
+ * DescribeLogDirs (key 35), versions 1–5; flexible from v2.
  * Field layout translated from Apache Kafka's message definitions.
  *
  * @module
@@ -55,6 +55,8 @@ export interface DescribeLogDirsResponseResult {
   totalBytes: number;
   /** Usable bytes (v4+). */
   usableBytes: number;
+  /** Whether the log directory is cordoned: no new partitions are placed on it (v5+, KIP-1066). */
+  isCordoned: boolean;
 }
 
 /** Describe log dirs response topic. */
@@ -70,7 +72,7 @@ export const DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResp
   key: 35,
   name: "DescribeLogDirs",
   minVersion: 1,
-  maxVersion: 4,
+  maxVersion: 5,
   flexibleFrom: 2,
   request: [
     array("topics", "0+", [
@@ -95,6 +97,7 @@ export const DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResp
       ]),
       field("totalBytes", "int64", "4+", { default: -1 }),
       field("usableBytes", "int64", "4+", { default: -1 }),
+      field("isCordoned", "bool", "5+", { default: false }),
     ]),
   ],
 });
