@@ -244,7 +244,8 @@ export class ConsumerGroup {
     const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, poms);
     let setupDone = false;
 
-    const start = async (topic: string, partition: number): Promise<void> => {
+    // Claims a partition: its offset manager and consumer first (so setup() can already mark), the handler later.
+    const claim = async (topic: string, partition: number): Promise<Running> => {
       const key = `${topic}\u0000${partition}`;
       const pom = await this.#om.managePartition(topic, partition);
       poms.set(key, pom);
@@ -253,21 +254,23 @@ export class ConsumerGroup {
         pc = await this.#consumer.consumePartition(topic, partition, pom.nextOffset().offset);
       } catch (e) {
         poms.delete(key);
-        await pom.close().catch(() => {});
+        pom._discard();
         throw e;
       }
       const stop = new AbortController();
-      const claim = new ConsumerGroupClaim(pc, pc.nextOffset(), stop.signal);
-      const r: Running = { claim, pc, pom, stop, task: Promise.resolve() };
+      const r: Running = { claim: new ConsumerGroupClaim(pc, pc.nextOffset(), stop.signal), pc, pom, stop, task: Promise.resolve() };
       running.set(key, r);
+      return r;
+    };
+    const launch = (r: Running): void => {
       r.task = (async () => {
         try {
-          await handler.consumeClaim(session, claim);
+          await handler.consumeClaim(session, r.claim);
         } catch (e) {
           this.#errors.push(e as Error);
         }
         // a handler that returns while its claim still stands ends the session (Sarama's rule)
-        if (!stop.signal.aborted) ac.abort();
+        if (!r.stop.signal.aborted) ac.abort();
       })();
     };
 
@@ -294,16 +297,18 @@ export class ConsumerGroup {
       const revoked = [...running.keys()].filter((k) => !want.has(k));
       if (revoked.length > 0) await release(revoked, true);
       assigned = structuredClone(target);
+      const added: Running[] = [];
+      for (const [topic, partitions] of Object.entries(target)) {
+        for (const partition of partitions) {
+          if (ac.signal.aborted) return;
+          if (!running.has(`${topic}\u0000${partition}`)) added.push(await claim(topic, partition));
+        }
+      }
       if (!setupDone) {
         setupDone = true;
         await handler.setup?.(session);
       }
-      for (const [topic, partitions] of Object.entries(target)) {
-        for (const partition of partitions) {
-          if (ac.signal.aborted) return;
-          if (!running.has(`${topic}\u0000${partition}`)) await start(topic, partition);
-        }
-      }
+      for (const r of added) launch(r);
     };
 
     let end: SessionEnd = "aborted";

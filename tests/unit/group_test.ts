@@ -1,0 +1,222 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
+import { KError } from "../../src/protocol/errors.ts";
+import { cooperativeStickyAssignor, decodeSubscription, encodeSubscription, stickyAssignor } from "../../src/group/assignors.ts";
+import { newConfig } from "../../src/config.ts";
+import { ConfigurationError, PacketDecodingError } from "../../src/errors.ts";
+import { MockCluster } from "../support/mock_cluster.ts";
+import { MockGroup } from "../support/mock_group.ts";
+import { waitFor } from "../support/wait.ts";
+
+// A group member on a 2-broker mock cluster, topic "t" with 2 partitions. Each session marks
+// offset 100 × generation on its claims, so commits show which session they came from.
+async function start(prepare?: (coordinator: MockGroup) => void) {
+  const cluster = await MockCluster.start(2);
+  cluster.addTopic("t", 2);
+  const coordinator = new MockGroup(cluster);
+  prepare?.(coordinator);
+  const group = await ConsumerGroup.connect(cluster.addrs, "g", {
+    metadata: { retry: { backoff: 10 } },
+    consumer: {
+      offsets: { autoCommit: false },
+      group: { sessionTimeout: 1000, heartbeatInterval: 20, rebalance: { retry: { backoff: 10 } } },
+    },
+  });
+  const sessions: ConsumerGroupSession[] = [];
+  const generations: number[] = [];
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      await group.consume(["t"], {
+        setup(s) {
+          sessions.push(s);
+          generations.push(s.generationId);
+          for (const p of s.claims.t ?? []) s.markOffset("t", p, 100 * s.generationId);
+        },
+        async consumeClaim(_s, claim) {
+          for await (const _ of claim) { /* the mock has no records */ }
+        },
+      }, { signal: stop.signal }).catch(() => {});
+    }
+  })();
+  return {
+    cluster,
+    coordinator,
+    group,
+    sessions,
+    generations,
+    async close() {
+      stop.abort();
+      await group.close();
+      await loop;
+      await cluster.close();
+    },
+  };
+}
+
+const live = (s: ConsumerGroupSession[]): boolean => s.length > 0 && !s[s.length - 1].signal.aborted;
+
+describe("ConsumerGroup against a mock coordinator", () => {
+  test("claims both partitions and commits them on close, then leaves", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      assert.deepEqual(m.sessions[0].claims, { t: [0, 1] });
+    } finally {
+      await m.close();
+    }
+    const commits = m.coordinator.of("commit");
+    assert.deepEqual(commits.at(-1)?.offsets, { "t/0": 100, "t/1": 100 });
+    assert.equal(commits.at(-1)?.generation, 1);
+    assert.equal(m.coordinator.events.at(-1)?.api, "leave", "leaves after the last commit");
+  });
+
+  test("the coordinator moves: NotCoordinator on a heartbeat finds the new one, the session goes on", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.coordinator = 1;
+      await waitFor(() => m.coordinator.of("heartbeat").some((e) => e.broker === 1 && e.errorCode === 0), 5000, "heartbeats at broker 2");
+      assert.ok(m.coordinator.of("heartbeat").some((e) => e.broker === 0 && e.errorCode === KError.NotCoordinator));
+      assert.equal(m.sessions.length, 1, "no rebalance for a coordinator move");
+    } finally {
+      await m.close();
+    }
+    assert.equal(m.coordinator.of("commit").at(-1)?.broker, 1, "the final commit goes to the new coordinator");
+    assert.equal(m.coordinator.of("commit").at(-1)?.errorCode, 0);
+  });
+
+  test("the coordinator moved before the join: NotCoordinator on JoinGroup, then the right broker", async () => {
+    // the group lives on broker 2, but the first FindCoordinator answer still names broker 1
+    const m = await start((c) => {
+      c.coordinator = 1;
+      c.staleFind.push(0);
+    });
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      const joins = m.coordinator.of("join");
+      assert.deepEqual(joins.map((e) => [e.broker, e.errorCode]), [[0, KError.NotCoordinator], [1, 0]]);
+      assert.ok(m.coordinator.of("find").length >= 2, "asked for the coordinator again");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("RebalanceInProgress on a heartbeat ends the session: commit first, then rejoin", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.inject.heartbeat.push(KError.RebalanceInProgress);
+      await waitFor(() => m.sessions.length === 2 && live(m.sessions), 5000, "a second session");
+      assert.deepEqual(m.generations, [1, 2]);
+      const ev = m.coordinator.events;
+      const rebalance = ev.findIndex((e) => e.api === "heartbeat" && e.errorCode === KError.RebalanceInProgress);
+      const commit = ev.findIndex((e, i) => i > rebalance && e.api === "commit");
+      const rejoin = ev.findIndex((e, i) => i > rebalance && e.api === "join");
+      assert.ok(commit > rebalance && commit < rejoin, "the commit comes before the rejoin (commit before revoke)");
+      assert.deepEqual(ev[commit].offsets, { "t/0": 100, "t/1": 100 });
+      assert.equal(ev[commit].generation, 1);
+      assert.equal(ev[rejoin].memberId, "member-1", "rejoins with its member id");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("UnknownMemberId at SyncGroup: rejoin as a new member", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.inject.heartbeat.push(KError.RebalanceInProgress);
+      m.coordinator.inject.sync.push(KError.UnknownMemberId);
+      await waitFor(() => m.sessions.length === 2 && live(m.sessions), 5000, "a second session");
+      const joins = m.coordinator.of("join");
+      const syncs = m.coordinator.of("sync");
+      assert.ok(syncs.some((e) => e.errorCode === KError.UnknownMemberId));
+      assert.equal(joins.at(-1)?.memberId, "", "the last join starts over without a member id");
+      assert.equal(m.sessions[1].memberId, "member-2");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("IllegalGeneration on a heartbeat: the membership is lost, nothing committed with the stale generation", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.inject.heartbeat.push(KError.IllegalGeneration);
+      await waitFor(() => m.sessions.length === 2 && live(m.sessions), 5000, "a second session");
+      const ev = m.coordinator.events;
+      const lost = ev.findIndex((e) => e.api === "heartbeat" && e.errorCode === KError.IllegalGeneration);
+      const rejoin = ev.findIndex((e, i) => i > lost && e.api === "join");
+      assert.ok(!ev.slice(lost, rejoin).some((e) => e.api === "commit"), "no commit between the loss and the rejoin");
+      assert.equal(ev[rejoin].memberId, "", "rejoins as a new member");
+      assert.equal(m.coordinator.committed.size, 0, "session 1's marks were not committed");
+    } finally {
+      await m.close();
+    }
+    assert.deepEqual(m.coordinator.of("commit").at(-1)?.offsets, { "t/0": 200, "t/1": 200 }, "session 2 commits with its own generation");
+  });
+
+  test("RebalanceInProgress and CoordinatorNotAvailable on JoinGroup are retried", async () => {
+    const cluster = await MockCluster.start(1);
+    cluster.addTopic("t", 2);
+    const coordinator = new MockGroup(cluster);
+    coordinator.inject.join.push(KError.RebalanceInProgress, KError.CoordinatorNotAvailable, KError.RebalanceInProgress);
+    const group = await ConsumerGroup.connect(cluster.addrs, "g", {
+      metadata: { retry: { backoff: 10 } },
+      consumer: { group: { sessionTimeout: 1000, heartbeatInterval: 20, rebalance: { retry: { backoff: 10 } } } },
+    });
+    const ac = new AbortController();
+    let claims: unknown;
+    const done = group.consume(["t"], {
+      setup(s) {
+        claims = s.claims;
+        ac.abort();
+      },
+      async consumeClaim(_s, claim) {
+        for await (const _ of claim) { /* none */ }
+      },
+    }, { signal: ac.signal });
+    try {
+      await done;
+      assert.deepEqual(claims, { t: [0, 1] });
+      assert.deepEqual(coordinator.of("join").map((e) => e.errorCode), [KError.RebalanceInProgress, KError.CoordinatorNotAvailable, KError.RebalanceInProgress, 0]);
+    } finally {
+      await group.close();
+      await cluster.close();
+    }
+  });
+});
+
+describe("assignors and group config", () => {
+  const sub = (memberId: string, owned: Record<string, number[]> = {}, generation = -1) => ({ memberId, instanceId: null, topics: ["t"], owned, generation });
+
+  test("cooperative-sticky withholds a partition that still has another owner, then hands it out", () => {
+    const first = cooperativeStickyAssignor.assign([sub("a", { t: [0, 1, 2, 3] }, 1), sub("b")], { t: 4 });
+    assert.deepEqual(first, { a: { t: [0, 1] }, b: {} }, "b waits until a has revoked 2 and 3");
+    const second = cooperativeStickyAssignor.assign([sub("a", { t: [0, 1] }, 2), sub("b", {}, -1)], { t: 4 });
+    assert.deepEqual(second, { a: { t: [0, 1] }, b: { t: [2, 3] } });
+  });
+
+  test("sticky keeps owners; a dispute goes to the newest generation", () => {
+    const plan = stickyAssignor.assign([sub("a", { t: [0, 1] }, 3), sub("b", { t: [1, 2] }, 2), sub("c", { t: [3] }, 3)], { t: 4 });
+    assert.deepEqual(plan.a, { t: [0, 1] });
+    assert.deepEqual(plan.c, { t: [3] });
+    assert.deepEqual(plan.b, { t: [2] });
+  });
+
+  test("subscription v2 round trip carries owned partitions and their generation", () => {
+    const decoded = decodeSubscription(encodeSubscription(["t", "u"], { t: [1, 4] }, 7));
+    assert.deepEqual(decoded, { topics: ["t", "u"], owned: { t: [1, 4] }, generation: 7 });
+    assert.throws(() => decodeSubscription(new Uint8Array([0, 2, 0x7f, 0xff, 0xff, 0xff])), PacketDecodingError);
+  });
+
+  test("bad group settings name their field", () => {
+    assert.throws(() => newConfig({ consumer: { group: { rebalance: { strategies: ["bogus"] } } } }), (e: unknown) =>
+      e instanceof ConfigurationError && /consumer\.group\.rebalance\.strategies/.test(e.message));
+    assert.throws(() => newConfig({ consumer: { group: { protocol: "new" as "consumer" } } }), (e: unknown) =>
+      e instanceof ConfigurationError && /consumer\.group\.protocol/.test(e.message));
+    assert.equal(newConfig({ consumer: { group: { rebalance: { strategies: ["cooperative-sticky", "range"] } } } }).consumer.group.rebalance.strategies[0], "cooperative-sticky");
+  });
+});
