@@ -2,7 +2,7 @@
  * Runs small Java programs against the Kafka jars the scripts fetched, for cross-checks with the
  * Java client's own code (tests only; node:child_process works in Deno, Bun and Node).
  */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,4 +23,93 @@ export function runJava(source: string, input: string): string {
 /** Path of a file under tests/support/java/. */
 export function javaSource(name: string): string {
   return `${root}tests/support/java/${name}`;
+}
+
+/** A Java program running in the background (see `startJava`). */
+export interface JavaProcess {
+  /** The child process. */
+  readonly child: ChildProcess;
+  /** Every line it printed on stdout so far, in order. */
+  readonly lines: string[];
+  /** What it printed on stderr so far (for failure messages). */
+  stderr(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
+  readonly exited: Promise<number | null>;
+  /** Whether the process has ended. */
+  done(): boolean;
+  /** Writes one line to its stdin. */
+  send(line: string): void;
+  /**
+   * Asks it to stop: writes "stop", closes stdin, and waits up to `timeoutMs` for it to exit
+   * (then kills it). Resolves with the exit code.
+   */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** Kills it (SIGKILL) unless it has ended; resolves once it has. Safe to call more than once. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a single-file Java program (source launcher) on the Kafka classpath without waiting for
+ * it; its stdout is collected line by line. Always `kill()` it in a `finally`.
+ */
+export function startJava(source: string, args: string[]): JavaProcess {
+  const child = spawn("java", ["-cp", kafkaClasspath(), source, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let partial = "";
+  let err = "";
+  let ended = false;
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (chunk: string) => {
+    partial += chunk;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    for (const l of parts) lines.push(l.replace(/\r$/, ""));
+  });
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => {
+    if (err.length < 256 * 1024) err += chunk;
+  });
+  child.stdin!.on("error", () => {}); // EPIPE once the process has gone
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("error", (e) => {
+      err += `\n${e}`;
+      ended = true;
+      resolve(null);
+    });
+    child.on("close", (code) => {
+      ended = true;
+      if (partial) lines.push(partial);
+      partial = "";
+      resolve(code);
+    });
+  });
+  const kill = async (): Promise<void> => {
+    if (!ended) child.kill("SIGKILL");
+    await exited;
+  };
+  return {
+    child,
+    lines,
+    stderr: () => err,
+    exited,
+    done: () => ended,
+    send(line) {
+      if (!ended && child.stdin!.writable) child.stdin!.write(`${line}\n`);
+    },
+    async stop(timeoutMs = 30_000) {
+      if (!ended && child.stdin!.writable) child.stdin!.end("stop\n");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (code === "timeout") {
+        await kill();
+        throw new Error(`java ${source} did not stop within ${timeoutMs} ms; stderr: ${err.slice(-2000)}`);
+      }
+      return code;
+    },
+    kill,
+  };
 }
