@@ -256,8 +256,9 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this.partition = partition;
     this.#maxBytes = consumer.config.consumer.fetch.default;
     this.#refill = consumer.config.channelBufferSize;
-    // fetch the next batch while the user still works through half of the previous one, so
-    // fetching overlaps processing; memory stays bounded by about 1.5 fetches per partition
+    // fetch the next batch as soon as the user starts on the previous one, so fetching always
+    // overlaps processing (halving that window measured 2x slower on Deno); memory stays bounded
+    // by about 2 fetches (2 × fetch.default bytes) per partition
     this.#messages = new Channel<ConsumerMessage>(() => {
       if (this.#messages.length === this.#refill - 1) this._loop?.wake();
     });
@@ -374,7 +375,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
       next = Math.max(next, batch.lastOffset + 1);
     }
     if (next > this._offset) this._offset = next;
-    this.#refill = Math.max(this.#consumer.config.channelBufferSize, delivered >> 1);
+    this.#refill = Math.max(this.#consumer.config.channelBufferSize, delivered);
     if (delivered === 0 && decoded.batches.length === 0 && decoded.partialTrailing) {
       // one record batch is larger than what we asked for: ask for more (up to fetch.max)
       const max = conf.fetch.max > 0 ? conf.fetch.max : 2 ** 31 - 1;
