@@ -185,7 +185,12 @@ export interface ConsumerConfig {
   };
   /** Longest the broker waits for `fetch.min` bytes, in ms. @default 500 */
   maxWaitTime: number;
-  /** Longest a message may wait to be taken by the user before its partition pauses, in ms. @default 100 */
+  /**
+   * Sarama's guard against one slow partition stalling a broker's shared fetch, in ms. Samsa needs no
+   * timer for it: every partition has its own buffer (about two fetches), and a partition whose
+   * buffer is full simply drops out of the next Fetch while the others keep flowing. Accepted and
+   * validated for compatibility. @default 100
+   */
   maxProcessingTime: number;
   /** Which reports are returned. */
   return: {

@@ -124,7 +124,7 @@ function startMember(groupId: string, topic: string, assignor: keyof typeof JAVA
   return startJava(javaSource("GroupMember.java"), [kafkaBrokers().join(","), groupId, topic, JAVA_ASSIGNOR[assignor]]);
 }
 
-/** What Samsa and the Java member consumed: "partition/offset" → how many times, across both. */
+/** What Samsa and the Java member consumed, as "partition/offset" keys, in order of arrival. */
 class Tally {
   samsa: string[] = [];
   java: JavaProcess;
