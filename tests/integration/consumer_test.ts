@@ -107,4 +107,29 @@ describe("consumer against a real broker", () => {
       await client.close();
     }
   });
+
+  test("a partition nobody reads does not hold back the others on the same broker (maxProcessingTime's guarantee)", async () => {
+    const topic = uniqueTopic("stalled");
+    await createTopic(topic, 2);
+    const client = await Client.connect(kafkaBrokers(), { producer: { partitioner: newManualPartitioner } });
+    try {
+      const producer = await SyncProducer.fromClient(client);
+      const value = "x".repeat(100);
+      await producer.sendMessages(Array.from({ length: 40_000 }, (_, i) => ({ topic, partition: i % 2, value })));
+      await producer.close();
+      const consumer = Consumer.fromClient(client);
+      const stalled = await consumer.consumePartition(topic, 0, OffsetOldest); // never read
+      const pc = await consumer.consumePartition(topic, 1, OffsetOldest);
+      let n = 0;
+      for await (const m of pc) {
+        n++;
+        if (m.offset === 19_999) break;
+      }
+      assert.equal(n, 20_000);
+      assert.ok(stalled.bufferedCount() < 20_000, `the unread partition stopped fetching (${stalled.bufferedCount()} buffered)`);
+      await consumer.close();
+    } finally {
+      await client.close();
+    }
+  });
 });
