@@ -246,6 +246,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #closed = false;
   #maxBytes: number;
   #refill: number;
+  #backoff: ReturnType<typeof setTimeout> | undefined;
   /** @internal the loop to wake when there is room again */
   _loop: FetchLoop | undefined;
 
@@ -319,7 +320,17 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal whether the next fetch should include this partition */
   _wantsData(): boolean {
-    return !this.#paused && !this.#closed && this.#messages.length < this.#refill;
+    return !this.#paused && !this.#closed && this.#messages.length < this.#refill && !this.#backoff;
+  }
+
+  /** @internal an undecodable answer: report it, and refetch only after `consumer.retry.backoff` */
+  _corrupt(err: Error): void {
+    this._error(err);
+    if (this.#backoff) return;
+    this.#backoff = setTimeout(() => {
+      this.#backoff = undefined;
+      this._loop?.wake();
+    }, this.#consumer.config.consumer.retry.backoff);
   }
 
   /** @internal bytes to ask for */
@@ -412,6 +423,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   }
 
   #closeChannels(): void {
+    clearTimeout(this.#backoff);
+    this.#backoff = undefined;
     this.#closed = true;
     this.#messages.close();
     this.#errors.close();
@@ -542,8 +555,8 @@ export class FetchLoop {
           try {
             pc._deliver(p, this);
           } catch (e) {
-            // a corrupt batch fails this partition alone; the others keep flowing
-            pc._error(e as Error);
+            // a corrupt batch fails this partition alone (retried after a backoff); the others keep flowing
+            pc._corrupt(e as Error);
           }
         }
       }
