@@ -1,6 +1,7 @@
 /**
  * Consume benchmark against the real broker, next to the peer clients: N × 100 B records in 6
- * partitions (produced once), read from the oldest offset.
+ * partitions (produced once), read from the oldest offset, by PartitionConsumers ("samsa") and by
+ * a ConsumerGroup ("samsa-group", like the peers' group consumers).
  *   node bench/consume.ts [--records 1000000] [--peers kafkajs,platformatic]
  *   bun bench/consume.ts ...      deno run -A bench/consume.ts ...
  */
@@ -8,6 +9,7 @@ import { cpuUsage } from "node:process";
 import { Client } from "../src/client.ts";
 import { OffsetOldest } from "../src/config.ts";
 import { Consumer } from "../src/consumer/consumer.ts";
+import { ConsumerGroup } from "../src/group/consumer_group.ts";
 import { AsyncProducer } from "../src/producer/async_producer.ts";
 import { runtimeName } from "../src/runtime/mod.ts";
 import { createTopic } from "../tests/support/admin.ts";
@@ -68,6 +70,24 @@ await measure("samsa", async () => {
   await consumer.close();
   await client.close();
   if (n !== N) throw new Error(`read ${n} of ${N}`);
+});
+
+// the same read through a consumer group (join, offset fetch, claims): what KafkaJS and Platformatic measure
+await measure("samsa-group", async () => {
+  const group = await ConsumerGroup.connect(brokers, `bench-g-${Date.now()}`, { consumer: { offsets: { initial: OffsetOldest } } });
+  const ac = new AbortController();
+  let n = 0;
+  while (!ac.signal.aborted) {
+    await group.consume([topic], {
+      async consumeClaim(session, claim) {
+        for await (const m of claim) {
+          session.markMessage(m);
+          if (++n >= N) ac.abort();
+        }
+      },
+    }, { signal: ac.signal });
+  }
+  await group.close();
 });
 
 if (peers.includes("kafkajs")) {
