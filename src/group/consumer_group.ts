@@ -327,7 +327,9 @@ export class ConsumerGroup {
 
   /**
    * An idiomatic stream of the group's messages across sessions: each message is marked as
-   * processed when the loop asks for the next one. Stop with `signal` or by breaking the loop.
+   * processed when the loop asks for the next one. Stop with `signal` or by breaking the loop;
+   * the message in hand when the loop exits is not marked, so it is delivered again
+   * (at-least-once).
    * At most `channelBufferSize` messages wait in the stream; messages of a revoked claim that
    * were not taken yet are dropped (the next owner reads them).
    */

@@ -277,4 +277,57 @@ describe("consumer groups against a real broker", () => {
       await closeAll([a, b]);
     }
   });
+
+  test("stream(): for await across the group; marks a message when the loop asks for the next one", async () => {
+    const topic = uniqueTopic("stream");
+    await createTopic(topic, 2);
+    await produce(topic, 50);
+    const groupId = uniqueTopic("gstream");
+    const seen: string[] = [];
+    const first = await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig());
+    for await (const m of first.stream([topic])) {
+      seen.push(`${m.partition}/${m.offset}`);
+      if (seen.length === 30) break; // the 30th is in hand, not marked: it comes again (at-least-once)
+    }
+    await first.close();
+    const second = await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig());
+    const ac = new AbortController();
+    const again: string[] = [];
+    const done = (async () => {
+      for await (const m of second.stream([topic], { signal: ac.signal })) {
+        again.push(`${m.partition}/${m.offset}`);
+        if (new Set([...seen, ...again]).size === 50) ac.abort();
+      }
+    })();
+    try {
+      await waitFor(() => new Set([...seen, ...again]).size === 50, 30_000, "all 50 records");
+      await done;
+    } finally {
+      ac.abort();
+      await second.close();
+    }
+    assert.deepEqual(again.filter((k) => seen.includes(k)), [seen[29]], "only the message in hand at the break is seen twice");
+  });
+
+  test("KIP-848 static member: a restart with the same instance id takes its partitions back", async () => {
+    const topic = uniqueTopic("static848");
+    await createTopic(topic, 4);
+    const groupId = uniqueTopic("gs848");
+    const config = (id: string) => groupConfig({ protocol: "consumer", instanceId: id });
+    const a = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config("a")), [topic]);
+    let b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config("b")), [topic]);
+    try {
+      await waitFor(() => owned([a.claims()]).length === 2 && owned([b.claims()]).length === 2, 60_000, "2 + 2 partitions");
+      const bHad = owned([b.claims()]);
+      const aRevoked = a.state.revoked.length;
+      await b.close(); // leaves with epoch -2: the coordinator keeps b's partitions for it
+      b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config("b")), [topic]);
+      await waitFor(() => owned([b.claims()]).length === 2, 60_000, "the restarted member's claims");
+      assert.deepEqual(owned([b.claims()]), bHad, "the same partitions as before the restart");
+      assert.equal(a.state.revoked.length, aRevoked, "a was not disturbed");
+      assert.equal(owned([a.claims()]).length, 2);
+    } finally {
+      await closeAll([a, b]);
+    }
+  });
 });
