@@ -100,9 +100,10 @@ if (peers.includes("kafkajs")) {
     let n = 0;
     await new Promise<void>((resolve) => {
       c.run({
-        eachBatch: async ({ batch }) => {
+        eachBatch: ({ batch }) => {
           n += batch.messages.length;
           if (n >= N) resolve();
+          return Promise.resolve();
         },
       });
     });

@@ -2,7 +2,7 @@
  * `npm run demo`: connect to the cluster in KAFKA_BROKERS (default 127.0.0.1:9092), negotiate
  * versions, and print the brokers, topics and partition leaders.
  */
-import { Broker, Client } from "../mod.ts";
+import { type Broker, Client } from "../mod.ts";
 import { runtimeName } from "../src/runtime/mod.ts";
 
 const env = (globalThis as unknown as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};

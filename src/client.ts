@@ -13,7 +13,7 @@ import { type Config, type ConfigOverrides, newConfig } from "./config.ts";
 import { ErrClosedClient, ErrOutOfBrokers, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
-import { Metadata, type MetadataResponse } from "./protocol/apis/metadata.ts";
+import type { MetadataResponse } from "./protocol/apis/metadata.ts";
 import { isRetriable, KError } from "./protocol/errors.ts";
 
 /** Which connection to a broker a request travels on. */
@@ -164,7 +164,7 @@ export class Client {
       return b;
     })().finally(() => this.#opening.delete(key));
     this.#opening.set(key, opening);
-    return opening;
+    return await opening;
   }
 
   /**

@@ -135,7 +135,7 @@ export class Consumer {
   }
 
   async #resolveOffset(topic: string, partition: number, offset: number): Promise<number> {
-    if (offset === OffsetNewest || offset === OffsetOldest) return this.client.getOffset(topic, partition, offset);
+    if (offset === OffsetNewest || offset === OffsetOldest) return await this.client.getOffset(topic, partition, offset);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new SamsaError(`invalid offset ${offset}`);
     return offset;
   }

@@ -13,7 +13,7 @@
 import type { Client } from "../client.ts";
 import { kafkaError } from "../broker.ts";
 import { KafkaError } from "../errors.ts";
-import { isRetriable, KError } from "../protocol/errors.ts";
+import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";

@@ -12,8 +12,6 @@
 import { kafkaError } from "../broker.ts";
 import type { Client } from "../client.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
-import { OffsetCommit } from "../protocol/apis/offset_commit.ts";
-import { OffsetFetch } from "../protocol/apis/offset_fetch.ts";
 import { isRetriable, KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
 

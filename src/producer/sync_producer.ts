@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Client } from "../client.ts";
+import type { Client } from "../client.ts";
 import type { ConfigOverrides } from "../config.ts";
 import { AsyncProducer } from "./async_producer.ts";
 import { ProducerError, ProducerErrors, type ProducerMessage } from "./message.ts";

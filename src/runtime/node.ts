@@ -98,9 +98,9 @@ export const nodeTransport: Transport = {
       sockets.add(sock);
       sock.on("close", () => sockets.delete(sock));
       sock.setNoDelay(true);
-      let h: SocketHandlers | undefined;
-      const s = wrap(sock, () => h);
-      h = accept(s);
+      const ref: { h?: SocketHandlers } = {}; // the handlers exist only once accept() has the socket
+      const s = wrap(sock, () => ref.h);
+      ref.h = accept(s);
     };
     const server = o.tls ? tls.createServer({ cert: o.tls.cert, key: o.tls.key }, onSocket) : net.createServer(onSocket);
     return new Promise((resolve, reject) => {

@@ -82,15 +82,16 @@ export class MockBroker {
   /** Starts a mock broker listening on 127.0.0.1. */
   static async start(options: MockBrokerOptions = {}): Promise<MockBroker> {
     const transport = options.transport ?? (await defaultTransport());
-    let self: MockBroker | undefined;
+    const ref: { self?: MockBroker } = {}; // connections may arrive before the broker object exists
     const pendingSockets: Array<(b: MockBroker) => void> = [];
     const listener = await transport.listen({ host: "127.0.0.1", port: options.port ?? 0 }, (socket) => {
       const conn = new MockConnection(socket, (b) => b.#connections++);
-      if (self) conn.attach(self);
+      if (ref.self) conn.attach(ref.self);
       else pendingSockets.push((b) => conn.attach(b));
       return conn.handlers;
     });
-    self = new MockBroker(options.nodeId ?? 1, listener);
+    const self = new MockBroker(options.nodeId ?? 1, listener);
+    ref.self = self;
     for (const p of pendingSockets) p(self);
     return self;
   }

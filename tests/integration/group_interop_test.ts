@@ -6,86 +6,11 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client } from "../../src/client.ts";
-import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
-import { SyncProducer } from "../../src/producer/sync_producer.ts";
-import { newManualPartitioner } from "../../src/producer/partitioner.ts";
-import type { Assignment } from "../../src/group/assignors.ts";
-import { type ConfigOverrides, OffsetOldest } from "../../src/config.ts";
+import { ConsumerGroup } from "../../src/group/consumer_group.ts";
 import { createTopic } from "../support/admin.ts";
+import { groupConfig, type Member, member, owned, partitionsOf, produce } from "../support/group_member.ts";
 import { javaSource, type JavaProcess, startJava } from "../support/java.ts";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
-
-// --- helpers as in group_test.ts
-
-type GroupOptions = { strategies?: string[]; sessionTimeout?: number; heartbeatInterval?: number };
-
-const groupConfig = (o: GroupOptions = {}, extra: ConfigOverrides = {}): ConfigOverrides => ({
-  ...extra,
-  consumer: {
-    offsets: { initial: OffsetOldest, commitInterval: 200 },
-    group: {
-      sessionTimeout: o.sessionTimeout ?? 10_000,
-      heartbeatInterval: o.heartbeatInterval ?? 300,
-      rebalance: { timeout: 20_000, strategies: o.strategies ?? ["range"] },
-      instanceId: "",
-      protocol: "classic",
-    },
-  },
-});
-
-type OnMessage = (offset: number, partition: number) => void;
-
-/** Runs consume() in a loop and records the live session, the number of sessions and cooperative revokes. */
-function member(group: ConsumerGroup, topics: string[], onMessage?: OnMessage) {
-  const state = {
-    session: undefined as ConsumerGroupSession | undefined,
-    sessions: 0,
-    revoked: [] as string[],
-    stop: new AbortController(),
-  };
-  const loop = (async () => {
-    while (!state.stop.signal.aborted) {
-      await group.consume(topics, {
-        setup(s) {
-          state.session = s;
-          state.sessions++;
-        },
-        async consumeClaim(s, claim) {
-          for await (const m of claim) {
-            onMessage?.(m.offset, m.partition);
-            s.markMessage(m);
-          }
-          if (!s.signal.aborted) state.revoked.push(`${claim.topic}/${claim.partition}`);
-        },
-      }, { signal: state.stop.signal }).catch(() => {});
-    }
-  })();
-  return {
-    state,
-    group,
-    claims: (): Assignment => (state.session?.signal.aborted ? {} : (state.session?.claims as Assignment) ?? {}),
-    async close() {
-      state.stop.abort();
-      await group.close();
-      await loop;
-    },
-  };
-}
-type Member = ReturnType<typeof member>;
-
-const owned = (claims: Assignment[]): string[] =>
-  claims.flatMap((c) => Object.entries(c).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`))).sort();
-const partitionsOf = (topic: string, n: number): string[] => Array.from({ length: n }, (_, p) => `${topic}/${p}`).sort();
-
-async function produce(topic: string, count: number): Promise<void> {
-  const client = await Client.connect(kafkaBrokers(), { producer: { partitioner: newManualPartitioner } });
-  const producer = await SyncProducer.fromClient(client);
-  const n = client.cachedTopic(topic)?.partitions.length ?? 1;
-  await producer.sendMessages(Array.from({ length: count }, (_, i) => ({ topic, partition: i % n, value: `${i}` })));
-  await producer.close();
-  await client.close();
-}
 
 // --- the Java member's stdout
 

@@ -1,95 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
-import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
+import { ConsumerGroup } from "../../src/group/consumer_group.ts";
 import { OffsetManager } from "../../src/group/offset_manager.ts";
-import { SyncProducer } from "../../src/producer/sync_producer.ts";
-import { newManualPartitioner } from "../../src/producer/partitioner.ts";
-import type { Assignment } from "../../src/group/assignors.ts";
-import { type ConfigOverrides, OffsetOldest } from "../../src/config.ts";
 import { createTopic } from "../support/admin.ts";
+import { closeAll, groupConfig, type Member, member, owned, partitionsOf, produce } from "../support/group_member.ts";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
-
-type GroupOptions = { strategies?: string[]; sessionTimeout?: number; heartbeatInterval?: number; instanceId?: string; protocol?: "classic" | "consumer" };
-
-const groupConfig = (o: GroupOptions = {}, extra: ConfigOverrides = {}): ConfigOverrides => ({
-  ...extra,
-  consumer: {
-    offsets: { initial: OffsetOldest, commitInterval: 200 },
-    group: {
-      sessionTimeout: o.sessionTimeout ?? 10_000,
-      heartbeatInterval: o.heartbeatInterval ?? 300,
-      rebalance: { timeout: 20_000, strategies: o.strategies ?? ["range"] },
-      instanceId: o.instanceId ?? "",
-      protocol: o.protocol ?? "classic",
-    },
-  },
-});
-
-type OnMessage = (offset: number, partition: number, signal: AbortSignal) => Promise<boolean | void> | boolean | void;
-
-/**
- * Runs consume() in a loop and records what the member saw: its live session, how many sessions
- * it had, and every claim that ended while its session went on (a cooperative revoke).
- */
-function member(group: ConsumerGroup, topics: string[] | (() => string[]), onMessage?: OnMessage) {
-  const state = {
-    session: undefined as ConsumerGroupSession | undefined,
-    firstClaims: {} as Assignment,
-    sessions: 0,
-    revoked: [] as string[],
-    stop: new AbortController(),
-    restart: new AbortController(),
-  };
-  const loop = (async () => {
-    while (!state.stop.signal.aborted) {
-      state.restart = new AbortController();
-      await group.consume(typeof topics === "function" ? topics() : topics, {
-        setup(s) {
-          state.session = s;
-          state.firstClaims = structuredClone(s.claims) as Assignment;
-          state.sessions++;
-        },
-        async consumeClaim(s, claim) {
-          for await (const m of claim) {
-            if ((await onMessage?.(m.offset, m.partition, claim.signal)) === false) return; // not processed
-            s.markMessage(m);
-          }
-          if (!s.signal.aborted) state.revoked.push(`${claim.topic}/${claim.partition}`);
-        },
-      }, { signal: AbortSignal.any([state.stop.signal, state.restart.signal]) }).catch(() => {});
-    }
-  })();
-  return {
-    state,
-    group,
-    /** Ends the current session; the loop starts the next one at once. */
-    restart: () => state.restart.abort(),
-    claims: (): Assignment => (state.session?.signal.aborted ? {} : (state.session?.claims as Assignment) ?? {}),
-    async close() {
-      state.stop.abort();
-      await group.close();
-      await loop;
-    },
-  };
-}
-type Member = ReturnType<typeof member>;
-
-const owned = (claims: Assignment[]): string[] =>
-  claims.flatMap((c) => Object.entries(c).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`))).sort();
-const partitionsOf = (topic: string, n: number): string[] => Array.from({ length: n }, (_, p) => `${topic}/${p}`).sort();
-
-async function closeAll(members: Member[]): Promise<void> {
-  await Promise.all(members.map((m) => m.close()));
-}
-
-async function produce(topic: string, count: number, partition?: number): Promise<void> {
-  const client = await Client.connect(kafkaBrokers(), { producer: { partitioner: newManualPartitioner } });
-  const producer = await SyncProducer.fromClient(client);
-  await producer.sendMessages(Array.from({ length: count }, (_, i) => ({ topic, partition: partition ?? i % (client.cachedTopic(topic)?.partitions.length ?? 1), value: `${i}` })));
-  await producer.close();
-  await client.close();
-}
 
 describe("consumer groups against a real broker", () => {
   test("3 members: each partition owned by exactly one; when one leaves its partitions move", async () => {

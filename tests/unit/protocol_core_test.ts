@@ -13,7 +13,7 @@ import {
 import { ApiVersions, type ApiVersionsResponse } from "../../src/protocol/apis/api_versions.ts";
 import { Metadata, type MetadataRequest, type MetadataResponse } from "../../src/protocol/apis/metadata.ts";
 import { PacketDecodingError, PacketEncodingError } from "../../src/errors.ts";
-import { ascii, cstr, hex, i16, i32, i64, i8, str, toHex } from "../support/bytes.ts";
+import { ascii, cstr, hex, i32, i64, i8, str, toHex } from "../support/bytes.ts";
 
 function enc(fn: (w: Writer) => void): string {
   const w = new Writer(1);
