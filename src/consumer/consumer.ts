@@ -301,7 +301,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     return this._offset;
   }
 
-  /** Stops fetching this partition (messages already fetched are still delivered). */
+  /** Stops fetching this partition: messages already buffered are still delivered; a fetch in flight is dropped and read again on resume. */
   pause(): void {
     this.#paused = true;
   }
@@ -343,6 +343,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     const conf = this.#consumer.config.consumer;
     if (res.highWatermark >= 0) this.#highWaterMark = res.highWatermark;
     if (res.errorCode !== 0) return this._fail(res.errorCode, loop);
+    if (this.#paused) return; // a fetch that was in flight when pause() was called: refetched on resume
     const records = res.records;
     if (!records || records.length === 0) return;
     const decoded = decodeRecordBatches(records, { maxDecompressedBytes: Math.max(64 * 1024 * 1024, conf.fetch.max * 4) });

@@ -174,6 +174,7 @@ export class ConsumerGroup {
   #om: OffsetManager;
   #membership: GroupMembership;
   #errors = new Channel<Error>();
+  #paused = new Set<string>();
   #session: AbortController | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
@@ -257,6 +258,7 @@ export class ConsumerGroup {
         pom._discard();
         throw e;
       }
+      if (this.#paused.has(key)) pc.pause();
       const stop = new AbortController();
       const r: Running = { claim: new ConsumerGroupClaim(pc, pc.nextOffset(), stop.signal), pc, pom, stop, task: Promise.resolve() };
       running.set(key, r);
@@ -323,6 +325,33 @@ export class ConsumerGroup {
       await release([...running.keys()], !lost);
       assigned = {};
     }
+  }
+
+  /**
+   * Stops fetching the given partitions without leaving the group or triggering a rebalance; the
+   * pause holds across sessions until `resume`. Messages already buffered are still delivered.
+   */
+  pause(partitions: Record<string, number[]>): void {
+    for (const [t, ps] of Object.entries(partitions)) for (const p of ps) this.#paused.add(`${t}\u0000${p}`);
+    this.#consumer.pause(partitions);
+  }
+
+  /** Resumes fetching the given partitions. */
+  resume(partitions: Record<string, number[]>): void {
+    for (const [t, ps] of Object.entries(partitions)) for (const p of ps) this.#paused.delete(`${t}\u0000${p}`);
+    this.#consumer.resume(partitions);
+  }
+
+  /** Pauses every partition this member claims now (the pause holds across sessions). */
+  pauseAll(): void {
+    const now = this.#consumer.highWaterMarks();
+    this.pause(Object.fromEntries(Object.entries(now).map(([t, ps]) => [t, Object.keys(ps).map(Number)])));
+  }
+
+  /** Resumes every paused partition. */
+  resumeAll(): void {
+    this.#paused.clear();
+    this.#consumer.resumeAll();
   }
 
   /**

@@ -246,4 +246,24 @@ describe("consumer groups against a real broker", () => {
       await closeAll([a, b]);
     }
   });
+
+  test("pause holds back one claimed partition without a rebalance; resume lets it through", async () => {
+    const topic = uniqueTopic("gpause");
+    await createTopic(topic, 2);
+    const groupId = uniqueTopic("gpause");
+    const seen: string[] = [];
+    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig()), [topic], (offset, partition) => void seen.push(`${partition}/${offset}`));
+    try {
+      await waitFor(() => owned([m.claims()]).length === 2, 30_000, "2 claims");
+      m.group.pause({ [topic]: [0] });
+      await produce(topic, 20); // 10 to each partition
+      await waitFor(() => seen.filter((k) => k.startsWith("1/")).length === 10, 30_000, "partition 1's records");
+      assert.equal(seen.filter((k) => k.startsWith("0/")).length, 0, "nothing from the paused partition");
+      m.group.resume({ [topic]: [0] });
+      await waitFor(() => seen.filter((k) => k.startsWith("0/")).length === 10, 30_000, "partition 0's records after resume");
+      assert.equal(m.state.sessions, 1, "pausing does not rebalance");
+    } finally {
+      await m.close();
+    }
+  });
 });
