@@ -243,6 +243,11 @@ export interface ConsumerConfig {
     protocol: "classic" | "consumer";
     /** Server-side assignor for protocol "consumer" ("uniform", "range"); "" for the broker's default. @default "" */
     remoteAssignor: string;
+    /**
+     * A committed offset the log no longer has (deleted by retention) restarts the claim at
+     * `consumer.offsets.initial`, reported on the group's `errors()`; off: the claim fails. @default true
+     */
+    resetInvalidOffsets: boolean;
   };
 }
 
@@ -313,6 +318,7 @@ function defaults(): Config {
         instanceId: "",
         protocol: "classic",
         remoteAssignor: "",
+        resetInvalidOffsets: true,
       },
     },
     clientId: "samsa",
@@ -465,6 +471,9 @@ export function validateConfig(c: Config): void {
     throw new ConfigurationError("consumer.group.protocol", 'must be "classic" or "consumer"');
   }
   if (typeof g.remoteAssignor !== "string") throw new ConfigurationError("consumer.group.remoteAssignor", "must be a string");
+  if (typeof g.resetInvalidOffsets !== "boolean") {
+    throw new ConfigurationError("consumer.group.resetInvalidOffsets", "must be a boolean");
+  }
   if (typeof c.clientId !== "string" || !/^[A-Za-z0-9._-]*$/.test(c.clientId)) {
     throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
   }

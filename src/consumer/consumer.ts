@@ -112,7 +112,9 @@ export class Consumer {
 
   /**
    * Starts consuming a partition at `offset` (or `OffsetNewest` / `OffsetOldest`). Throws if that
-   * partition is already being consumed by this consumer.
+   * partition is already being consumed by this consumer, and a `KafkaError` OFFSET_OUT_OF_RANGE if
+   * `offset` is outside the partition's log. An offset that falls out of the log later (retention)
+   * stops the partition consumer, with the error on `errors()`.
    */
   async consumePartition(topic: string, partition: number, offset: number): Promise<PartitionConsumer> {
     if (this.#closed) throw new ErrClosedClient("consumer is closed");
@@ -126,17 +128,25 @@ export class Consumer {
         throw kafkaError(KError.UnknownTopicOrPartition, `${topic}/${partition}`);
       }
       pc._offset = await this.#resolveOffset(topic, partition, offset);
+      await this._assign(pc);
     } catch (e) {
       this.#children.delete(key);
       throw e;
     }
-    await this._assign(pc);
     return pc;
   }
 
   async #resolveOffset(topic: string, partition: number, offset: number): Promise<number> {
     if (offset === OffsetNewest || offset === OffsetOldest) return await this.client.getOffset(topic, partition, offset);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new SamsaError(`invalid offset ${offset}`);
+    // as Sarama: an offset outside the log fails here, not on the first fetch
+    const [oldest, newest] = await Promise.all([
+      this.client.getOffset(topic, partition, OffsetOldest),
+      this.client.getOffset(topic, partition, OffsetNewest),
+    ]);
+    if (offset < oldest || offset > newest) {
+      throw kafkaError(KError.OffsetOutOfRange, `${topic}/${partition}`, `offset ${offset} is outside ${oldest}..${newest}`);
+    }
     return offset;
   }
 

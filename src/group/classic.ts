@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { kafkaError } from "../broker.ts";
+import { type Broker, kafkaError } from "../broker.ts";
 import type { Client } from "../client.ts";
 import { KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
@@ -23,9 +23,10 @@ import {
   type MemberSubscription,
 } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, assignmentKeys, type GroupMembership, type Reconcile, type SessionEnd, sleep } from "./membership.ts";
+import { abortable, assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
 
-type HeartbeatEnd = "rebalance" | "lost" | "stopped";
+// why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
+type HeartbeatEnd = "rebalance" | "lost" | "stopped" | Error;
 
 /** A member of a classic consumer group. */
 export class ClassicMembership implements GroupMembership {
@@ -56,36 +57,56 @@ export class ClassicMembership implements GroupMembership {
     return { generation: this.#generation, memberId: this.#memberId, instanceId: this.#group.instanceId || null };
   }
 
-  async run(topics: string[], reconcile: Reconcile, signal: AbortSignal): Promise<SessionEnd> {
+  async run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
+    let holding = false; // cooperative claims still running while we rejoin
     for (;;) {
-      const joined = await this.#joinAndSync(topics, signal);
-      if (!joined) return "aborted";
-      const { assignment, cooperative } = joined;
-      // heartbeats start before reconciling: revoking a slow handler's claim must not cost the membership
-      const generation = new AbortController();
-      const stop = (): void => generation.abort();
-      signal.addEventListener("abort", stop, { once: true });
-      const beats = this.#heartbeat(generation.signal);
-      beats.catch(() => {}); // awaited below; this only keeps an early exit from leaving it unhandled
-      const kept = assignmentKeys(assignment);
-      const revokedAny = [...assignmentKeys(this.#owned)].some((k) => !kept.has(k));
-      let end: HeartbeatEnd;
-      try {
-        await reconcile(assignment);
-        this.#owned = assignment;
-        this.#ownedGeneration = this.#generation;
-        if (cooperative && revokedAny) generation.abort(); // rejoin now: the revoked partitions wait for us
-        end = await beats;
-      } finally {
-        generation.abort();
-        signal.removeEventListener("abort", stop);
-      }
-      if (signal.aborted) return "aborted";
-      if (end === "lost") {
-        this.#owned = {};
+      const joined = await this.#joinAndSync(topics, signal, holding);
+      if (joined === undefined) return "aborted";
+      if (joined === "lost") {
+        await hooks.finish(true);
         return "lost";
       }
-      if (!cooperative) return "rebalance";
+      const { assignment, cooperative } = joined;
+      // Heartbeats run from here until the generation's work is finished, including the final
+      // commit after a rebalance began (they then answer REBALANCE_IN_PROGRESS, which still keeps
+      // us in the group): a slow handler or commit cannot cost the membership.
+      const generation = new AbortController();
+      let ended!: (why: HeartbeatEnd) => void;
+      const end = new Promise<HeartbeatEnd>((resolve) => (ended = resolve));
+      const onAbort = (): void => ended("stopped");
+      signal.addEventListener("abort", onAbort, { once: true });
+      const beats = this.#heartbeat(generation.signal, ended);
+      const kept = assignmentKeys(assignment);
+      const revokedAny = [...assignmentKeys(this.#owned)].some((k) => !kept.has(k));
+      try {
+        await hooks.reconcile(assignment);
+        this.#owned = assignment;
+        this.#ownedGeneration = this.#generation;
+        holding = cooperative && kept.size > 0;
+        // KIP-429: having revoked something, rejoin at once so the follow-up rebalance hands it out
+        const why = cooperative && revokedAny && !signal.aborted ? "rebalance" : await end;
+        if (why instanceof Error) { // fenced: another instance took our place
+          await hooks.finish(true);
+          throw why;
+        }
+        if (why === "lost") {
+          this.#owned = {};
+          await hooks.finish(true);
+          return "lost";
+        }
+        if (why === "stopped" || signal.aborted) {
+          await hooks.finish(false);
+          return "aborted";
+        }
+        if (!cooperative) {
+          await hooks.finish(false); // eager: give everything up (committed) before rejoining
+          return "rebalance";
+        }
+      } finally {
+        generation.abort();
+        signal.removeEventListener("abort", onAbort);
+        await beats;
+      }
     }
   }
 
@@ -101,8 +122,13 @@ export class ClassicMembership implements GroupMembership {
     this.#owned = {};
   }
 
-  // JoinGroup + SyncGroup; this member's assignment, or undefined once aborted.
-  async #joinAndSync(topics: string[], signal: AbortSignal): Promise<{ assignment: Assignment; cooperative: boolean } | undefined> {
+  // JoinGroup + SyncGroup: this member's assignment; "lost" when the coordinator no longer knows
+  // us while we still hold cooperative claims; undefined once aborted.
+  async #joinAndSync(
+    topics: string[],
+    signal: AbortSignal,
+    holding: boolean,
+  ): Promise<{ assignment: Assignment; cooperative: boolean } | "lost" | undefined> {
     const g = this.#group;
     const instanceId = g.instanceId || null;
     const strategies = g.rebalance.strategies;
@@ -123,7 +149,7 @@ export class ClassicMembership implements GroupMembership {
           }, { extraTimeout: g.rebalance.timeout }),
           signal,
         );
-        if (!join) return undefined;
+        if (!join) return this.#abandon(coordinator);
         if (join.errorCode === KError.MemberIdRequired) { // KIP-394: rejoin with the id we were given
           this.#memberId = join.memberId;
           attempt--;
@@ -150,7 +176,7 @@ export class ClassicMembership implements GroupMembership {
           }, { extraTimeout: g.rebalance.timeout }),
           signal,
         );
-        if (!sync) return undefined;
+        if (!sync) return this.#abandon(coordinator);
         if (sync.errorCode !== 0) throw kafkaError(sync.errorCode, `SyncGroup ${this.#groupId}`);
         if (!leads) this.#assignedCounts = undefined;
         return { assignment: decodeAssignment(sync.assignment), cooperative: assignor.protocol === "cooperative" };
@@ -160,6 +186,7 @@ export class ClassicMembership implements GroupMembership {
           this.#memberId = "";
           this.#owned = {};
           this.#ownedGeneration = -1;
+          if (holding) return "lost"; // our claims may already be someone else's: release them uncommitted
         } else if (
           code === KError.FencedInstanceId || code === KError.GroupAuthorizationFailed || code === KError.InvalidGroupId ||
           code === KError.InconsistentGroupProtocol || code === KError.GroupMaxSizeReached || !(e instanceof KafkaError)
@@ -173,6 +200,14 @@ export class ClassicMembership implements GroupMembership {
         if (code !== KError.RebalanceInProgress) await sleep(Math.min(g.rebalance.retry.backoff, 250 * (attempt + 1)), signal);
       }
     }
+    return undefined;
+  }
+
+  // A JoinGroup or SyncGroup we stop waiting for stays parked on the broker, and a broker answers
+  // one request per connection at a time: drop the connection so LeaveGroup and commits are not
+  // stuck behind it (the client opens a new one).
+  #abandon(coordinator: Broker): undefined {
+    void coordinator.close();
     return undefined;
   }
 
@@ -208,13 +243,15 @@ export class ClassicMembership implements GroupMembership {
     return false;
   }
 
-  // Heartbeats on their own timer until the generation ends; never blocked by message processing.
-  async #heartbeat(signal: AbortSignal): Promise<HeartbeatEnd> {
+  // Heartbeats on their own timer until `signal` aborts, never blocked by message processing.
+  // `ended` hears the first reason the generation is over; heartbeats go on after a rebalance (so
+  // the session can finish its commits as a member) and stop when the membership is lost.
+  async #heartbeat(signal: AbortSignal, ended: (why: HeartbeatEnd) => void): Promise<void> {
     const g = this.#group;
     while (!signal.aborted) {
       await sleep(g.heartbeatInterval, signal);
       if (signal.aborted) break;
-      if (this.#partitionsChanged()) return "rebalance"; // the leader's rejoin makes the coordinator rebalance
+      if (this.#partitionsChanged()) ended("rebalance"); // the leader's rejoin makes the coordinator rebalance
       try {
         const coordinator = await this.#client.coordinator(this.#groupId);
         const res = await abortable(
@@ -227,18 +264,23 @@ export class ClassicMembership implements GroupMembership {
           signal,
         );
         if (!res || res.errorCode === 0) continue;
-        if (res.errorCode === KError.RebalanceInProgress) return "rebalance";
+        if (res.errorCode === KError.RebalanceInProgress) {
+          ended("rebalance");
+          continue;
+        }
         if (res.errorCode === KError.UnknownMemberId || res.errorCode === KError.IllegalGeneration) {
           this.#memberId = "";
-          return "lost";
+          ended("lost");
+          return;
         }
-        if (res.errorCode === KError.FencedInstanceId) throw kafkaError(res.errorCode, `Heartbeat ${this.#groupId}`);
+        if (res.errorCode === KError.FencedInstanceId) {
+          ended(kafkaError(res.errorCode, `Heartbeat ${this.#groupId}`));
+          return;
+        }
         await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
-      } catch (e) {
-        if (e instanceof KafkaError && e.code === KError.FencedInstanceId) throw e;
+      } catch {
         await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
       }
     }
-    return "stopped";
   }
 }

@@ -22,13 +22,14 @@
 import { Client } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
 import { Consumer, type ConsumerMessage, type PartitionConsumer } from "../consumer/consumer.ts";
-import { ErrClosedClient, SamsaError } from "../errors.ts";
+import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
+import { KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
 import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
-import { assignmentKeys, type GroupMembership, type SessionEnd } from "./membership.ts";
-import { OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
+import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
+import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
 export interface ConsumerGroupHandler {
@@ -190,6 +191,7 @@ export class ConsumerGroup {
       ? new ConsumerProtocolMembership(client, groupId)
       : new ClassicMembership(client, groupId);
     this.#om._setIdentity(() => this.#membership.identity());
+    this.#om._onError((e) => this.#errors.push(e));
   }
 
   /** Connects a new client and joins `groupId` through it (on the first `consume`). */
@@ -244,6 +246,9 @@ export class ConsumerGroup {
     let assigned: Assignment = {};
     const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, poms);
     let setupDone = false;
+    let commitAllowed = true;
+    let reconciling: Promise<void> = Promise.resolve();
+    let finishing: Promise<void> | undefined;
 
     // Claims a partition: its offset manager and consumer first (so setup() can already mark), the handler later.
     const claim = async (topic: string, partition: number): Promise<Running> => {
@@ -252,7 +257,15 @@ export class ConsumerGroup {
       poms.set(key, pom);
       let pc: PartitionConsumer;
       try {
-        pc = await this.#consumer.consumePartition(topic, partition, pom.nextOffset().offset);
+        const { offset } = pom.nextOffset();
+        pc = await this.#consumer.consumePartition(topic, partition, offset).catch((e) => {
+          // a committed offset the log no longer has (retention): start over from consumer.offsets.initial
+          const reset = e instanceof KafkaError && e.code === KError.OffsetOutOfRange && offset >= 0 &&
+            this.#config.consumer.group.resetInvalidOffsets;
+          if (!reset) throw e;
+          this.#errors.push(new OffsetError(topic, partition, e));
+          return this.#consumer.consumePartition(topic, partition, this.#config.consumer.offsets.initial);
+        });
       } catch (e) {
         poms.delete(key);
         pom._discard();
@@ -276,15 +289,16 @@ export class ConsumerGroup {
       })();
     };
 
-    // Stops claims: handlers end, then (unless the membership was lost) offsets are committed.
-    const release = async (keys: string[], commit: boolean): Promise<void> => {
+    // Stops claims: handlers end (or the rebalance timeout passes), then offsets are committed
+    // (unless the membership was lost), then the partitions are released.
+    const release = async (keys: string[]): Promise<void> => {
       const list = keys.map((k) => running.get(k)).filter((r): r is Running => r !== undefined);
       for (const r of list) {
         r.stop.abort();
         r.pc.asyncClose();
       }
-      await Promise.all(list.map((r) => r.task));
-      if (commit) await this.#om.commit().catch((e) => this.#errors.push(e as Error));
+      await this.#settle(list.map((r) => r.task), list.map((r) => `${r.claim.topic}/${r.claim.partition}`));
+      if (commitAllowed) await this.#om.commit().catch(() => {/* each failure is on errors() already */});
       for (const k of keys) {
         const r = running.get(k);
         if (!r) continue;
@@ -295,17 +309,19 @@ export class ConsumerGroup {
     };
 
     const reconcile = async (target: Assignment): Promise<void> => {
+      if (finishing) return;
       const want = assignmentKeys(target);
       const revoked = [...running.keys()].filter((k) => !want.has(k));
-      if (revoked.length > 0) await release(revoked, true);
+      if (revoked.length > 0) await release(revoked);
       assigned = structuredClone(target);
       const added: Running[] = [];
       for (const [topic, partitions] of Object.entries(target)) {
         for (const partition of partitions) {
-          if (ac.signal.aborted) return;
+          if (ac.signal.aborted) return; // finish() releases what was claimed so far
           if (!running.has(`${topic}\u0000${partition}`)) added.push(await claim(topic, partition));
         }
       }
+      if (ac.signal.aborted) return;
       if (!setupDone) {
         setupDone = true;
         await handler.setup?.(session);
@@ -313,17 +329,48 @@ export class ConsumerGroup {
       for (const r of added) launch(r);
     };
 
+    const hooks: SessionHooks = {
+      reconcile: (target) => {
+        const p = reconcile(target);
+        reconciling = p.catch(() => {});
+        return p;
+      },
+      finish: (lost) => {
+        if (lost) commitAllowed = false;
+        finishing ??= (async () => {
+          ac.abort();
+          await reconciling;
+          const all = [...running.values()];
+          for (const r of all) (r.stop.abort(), r.pc.asyncClose());
+          await this.#settle(all.map((r) => r.task), all.map((r) => `${r.claim.topic}/${r.claim.partition}`));
+          if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
+          await release([...running.keys()]);
+          assigned = {};
+        })();
+        return finishing;
+      },
+    };
+
     let end: SessionEnd = "aborted";
     try {
-      end = await this.#membership.run(topics, reconcile, ac.signal);
+      end = await this.#membership.run(topics, hooks, ac.signal);
     } finally {
-      ac.abort();
-      const lost = end === "lost";
-      for (const r of running.values()) (r.stop.abort(), r.pc.asyncClose());
-      await Promise.all([...running.values()].map((r) => r.task));
-      if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
-      await release([...running.keys()], !lost);
-      assigned = {};
+      await hooks.finish(end === "lost");
+    }
+  }
+
+  // Waits for stopped handlers, at most consumer.group.rebalance.timeout: a handler that ignores
+  // its claim's end must not hold the group (or close()) forever. Its late marks are ignored.
+  async #settle(tasks: Promise<void>[], names: string[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const timeout = this.#config.consumer.group.rebalance.timeout;
+    const timer = new AbortController();
+    const done = await Promise.race([Promise.all(tasks).then(() => true), sleep(timeout, timer.signal).then(() => false)]);
+    timer.abort();
+    if (!done) {
+      this.#errors.push(new SamsaError(
+        `consumeClaim did not return within consumer.group.rebalance.timeout (${timeout} ms) for ${names.join(", ")}; released anyway`,
+      ));
     }
   }
 
@@ -358,7 +405,7 @@ export class ConsumerGroup {
    * An idiomatic stream of the group's messages across sessions: each message is marked as
    * processed when the loop asks for the next one. Stop with `signal` or by breaking the loop;
    * the message in hand when the loop exits is not marked, so it is delivered again
-   * (at-least-once).
+   * (at-least-once). A fatal group error (e.g. a fenced static member) is thrown from the loop.
    * At most `channelBufferSize` messages wait in the stream; messages of a revoked claim that
    * were not taken yet are dropped (the next owner reads them).
    */
@@ -372,23 +419,23 @@ export class ConsumerGroup {
     };
     const queue = new Channel<{ msg: ConsumerMessage; session: ConsumerGroupSession; claim: ConsumerGroupClaim }>(wakeAll);
     const stopped = new AbortController();
+    const signal = options.signal ? AbortSignal.any([stopped.signal, options.signal]) : stopped.signal;
+    let failure: unknown;
     const loop = (async () => {
       try {
-        while (!this.#closed && !options.signal?.aborted && !stopped.signal.aborted) {
+        while (!this.#closed && !signal.aborted) {
           await this.consume(topics, {
             consumeClaim: async (session, claim) => {
+              claim.signal.addEventListener("abort", wakeAll, { once: true }); // one listener per claim
               for await (const msg of claim) {
                 queue.push({ msg, session, claim });
-                while (queue.length >= limit && !claim.signal.aborted) {
-                  await new Promise<void>((r) => {
-                    waiting.push(r);
-                    claim.signal.addEventListener("abort", () => r(), { once: true });
-                  });
-                }
+                while (queue.length >= limit && !claim.signal.aborted) await new Promise<void>((r) => waiting.push(r));
               }
             },
-          }, { signal: AbortSignal.any([stopped.signal, ...(options.signal ? [options.signal] : [])]) });
+          }, { signal });
         }
+      } catch (e) {
+        failure = e; // rethrown to the reader once the queue is drained
       } finally {
         queue.close();
       }
@@ -399,11 +446,12 @@ export class ConsumerGroup {
         yield item.msg;
         item.session.markMessage(item.msg);
       }
+      if (failure) throw failure;
     } finally {
       stopped.abort();
       queue.drain();
       wakeAll();
-      await loop.catch((e) => this.#errors.push(e as Error));
+      await loop;
     }
   }
 

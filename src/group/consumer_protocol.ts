@@ -17,7 +17,7 @@ import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, type GroupMembership, type Reconcile, type SessionEnd, sleep } from "./membership.ts";
+import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
 
 const LEAVE_EPOCH = -1;
 const STATIC_LEAVE_EPOCH = -2;
@@ -54,7 +54,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     return { generation: this.#epoch, memberId: this.#memberId, instanceId: this.#group.instanceId || null };
   }
 
-  async run(topics: string[], reconcile: Reconcile, signal: AbortSignal): Promise<SessionEnd> {
+  async run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
     const g = this.#group;
     let full = true; // the first heartbeat of a session carries the whole member state
     let owned: Assignment = {};
@@ -63,22 +63,34 @@ export class ConsumerProtocolMembership implements GroupMembership {
     let target: Assignment | undefined; // the newest assignment not yet applied
     let reconciling: Promise<void> | undefined;
     let failure: unknown;
-    let wake: (() => void) | undefined;
+    // once the caller stops, heartbeats go on until the session's final commit is done
+    let finishing: Promise<void> | undefined;
+    let finished = false;
+    const stopped = new AbortController(); // aborts waits and requests once finished
+    let wake = (): void => {};
     this.#epoch = 0;
-    for (let attempt = 0; !signal.aborted;) {
+    for (let attempt = 0; !finished;) {
       if (failure) throw failure;
-      if (!reconciling && target) {
+      if (signal.aborted && !finishing) {
+        finishing = hooks.finish(false).finally(() => {
+          finished = true;
+          stopped.abort();
+        });
+      }
+      if (!reconciling && target && !finishing) {
         const next = target;
         target = undefined;
-        reconciling = reconcile(next).then(
+        reconciling = hooks.reconcile(next).then(
           () => {
             owned = next;
             ownedChanged = true;
           },
-          (e) => (failure = e),
+          (e: unknown) => {
+            failure = e;
+          },
         ).finally(() => {
           reconciling = undefined;
-          wake?.(); // acknowledge at once
+          wake(); // acknowledge at once
         });
       }
       try {
@@ -97,14 +109,14 @@ export class ConsumerProtocolMembership implements GroupMembership {
             serverAssignor: full ? g.remoteAssignor || null : null,
             topicPartitions: report ? await this.#topicIds(report) : null,
           }),
-          signal,
+          stopped.signal,
         );
         if (!res) break;
         if (res.errorCode !== 0) {
           const code = res.errorCode;
-          if (FENCED.has(code)) {
+          if (FENCED.has(code)) { // our partitions may be someone else's already: release uncommitted
             this.#epoch = 0;
-            await reconciling;
+            await hooks.finish(true);
             return "lost";
           }
           throw kafkaError(code, `ConsumerGroupHeartbeat ${this.#groupId}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);
@@ -116,29 +128,30 @@ export class ConsumerProtocolMembership implements GroupMembership {
         if (res.memberId) this.#memberId = res.memberId;
         this.#epoch = res.memberEpoch;
         if (res.heartbeatIntervalMs > 0) interval = res.heartbeatIntervalMs;
-        if (res.assignment) {
+        if (res.assignment && !finishing) {
           target = await this.#names(res.assignment.topicPartitions);
           continue;
         }
+        if (ownedChanged && !reconciling && !finishing) continue; // finished while this beat was out: ack now
       } catch (e) {
-        if (e instanceof KafkaError && !e.retriable && !COORDINATOR.has(e.code) && e.code !== KError.UnreleasedInstanceId) {
-          await reconciling;
-          throw e;
-        }
+        if (e instanceof KafkaError && !e.retriable && !COORDINATOR.has(e.code) && e.code !== KError.UnreleasedInstanceId) throw e;
         if (!(e instanceof KafkaError) || COORDINATOR.has(e.code)) await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
         if (++attempt > 50) throw e;
         full = true; // a new coordinator, or a lost request: send the whole state again
-        await sleep(Math.min(g.rebalance.retry.backoff, 100 * attempt), signal);
+        await sleep(Math.min(g.rebalance.retry.backoff, 100 * attempt), stopped.signal);
         continue;
       }
-      // wait for the next beat, or less when a reconciliation finishes and wants acknowledging
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        void sleep(interval, signal).then(resolve);
-      });
-      wake = undefined;
+      // wait for the next beat, or less when a reconciliation or the final commit finishes
+      const beat = new AbortController();
+      wake = () => beat.abort();
+      signal.addEventListener("abort", wake, { once: true });
+      stopped.signal.addEventListener("abort", wake, { once: true });
+      if (!finished) await sleep(interval, beat.signal);
+      signal.removeEventListener("abort", wake);
+      stopped.signal.removeEventListener("abort", wake);
+      wake = () => {};
     }
-    await reconciling;
+    await finishing;
     return "aborted";
   }
 

@@ -15,11 +15,20 @@ import type { GroupIdentity } from "./offset_manager.ts";
  */
 export type SessionEnd = "aborted" | "rebalance" | "lost";
 
-/**
- * Applies a new target assignment: stops (and commits) the claims that are not in it, then starts
- * the new ones. Resolves when done; the protocol acknowledges the new ownership after that.
- */
-export type Reconcile = (target: Assignment) => Promise<void>;
+/** What a membership calls back into its ConsumerGroup session. */
+export interface SessionHooks {
+  /**
+   * Applies a new target assignment: stops (and commits) the claims that are not in it, then starts
+   * the new ones. Resolves when done; the protocol acknowledges the new ownership after that.
+   */
+  reconcile(target: Assignment): Promise<void>;
+  /**
+   * Ends the session's work: waits for a reconciliation under way, stops every handler, runs
+   * `cleanup`, commits (unless `lost`) and releases every claim. The membership calls it while it
+   * still heartbeats, so a slow handler or commit cannot cost the membership; idempotent.
+   */
+  finish(lost: boolean): Promise<void>;
+}
 
 /** A member's side of a group rebalance protocol. */
 export interface GroupMembership {
@@ -28,10 +37,11 @@ export interface GroupMembership {
   /** What commits must carry right now (generation or member epoch, member id, instance id). */
   identity(): GroupIdentity;
   /**
-   * Joins (or stays in) the group for `topics`, calling `reconcile` with every new assignment,
-   * until the session must end. Throws on a fatal error (fenced instance, unknown assignor...).
+   * Joins (or stays in) the group for `topics`, calling `hooks.reconcile` with every new
+   * assignment, until the session must end; calls `hooks.finish` before it stops heartbeating.
+   * Throws on a fatal error (fenced instance, unknown assignor...).
    */
-  run(topics: string[], reconcile: Reconcile, signal: AbortSignal): Promise<SessionEnd>;
+  run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd>;
   /** Leaves the group (static members stay, KIP-345, except with the consumer protocol's `-2` epoch). */
   leave(): Promise<void>;
 }

@@ -66,6 +66,7 @@ export class OffsetManager {
   #timer: ReturnType<typeof setInterval> | undefined;
   #identity: () => GroupIdentity = () => ({ generation: -1, memberId: "", instanceId: null });
   #committing: Promise<void> | undefined;
+  #onError: ((err: OffsetError) => void) | undefined;
   #closed = false;
 
   private constructor(group: string, client: Client) {
@@ -149,23 +150,28 @@ export class OffsetManager {
     return out;
   }
 
-  /** Commits every partition marked since the last commit. Concurrent calls share one commit. */
+  /**
+   * Commits every partition marked since the last commit; a call during a commit waits for it and
+   * then commits what is still marked. Rejects with the first {@link OffsetError} when a partition's
+   * commit failed (every failure also goes to that partition's `errors()`).
+   */
   commit(): Promise<void> {
-    if (this.#committing) return this.#committing.then(() => this.commit());
+    if (this.#committing) return this.#committing.catch(() => {}).then(() => this.commit());
     this.#committing = this.#commit().finally(() => (this.#committing = undefined));
     return this.#committing;
   }
 
   async #commit(): Promise<void> {
-    const dirty = [...this.#poms.values()].filter((p) => p._dirty());
-    if (dirty.length === 0) return;
-    const snapshot = dirty.map((p) => ({ pom: p, offset: p._pendingOffset(), metadata: p._pendingMetadata() }));
+    let pending = [...this.#poms.values()].filter((p) => p._dirty())
+      .map((p) => ({ pom: p, offset: p._pendingOffset(), metadata: p._pendingMetadata() }));
+    if (pending.length === 0) return;
+    const failures: { pom: PartitionOffsetManager; err: Error }[] = [];
     const { max, backoff } = this.client.config().metadata.retry;
-    for (let attempt = 0;; attempt++) {
+    for (let attempt = 0; pending.length > 0; attempt++) {
       try {
         const broker = await this.client.coordinator(this.group);
-        const byTopic = new Map<string, typeof snapshot>();
-        for (const s of snapshot) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
+        const byTopic = new Map<string, typeof pending>();
+        for (const s of pending) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
         const id = this.#identity();
         const res = await broker.commitOffset({
           groupId: this.group,
@@ -183,29 +189,45 @@ export class OffsetManager {
             })),
           }))),
         });
-        let retry = false;
+        const again: typeof pending = [];
+        let lastCode = 0;
         for (const t of res.topics) {
           const name = t.name || this.client.topicNameById(t.topicId) || "";
           for (const p of t.partitions) {
-            const s = snapshot.find((x) => x.pom.topic === name && x.pom.partition === p.partitionIndex);
+            const s = pending.find((x) => x.pom.topic === name && x.pom.partition === p.partitionIndex);
             if (!s) continue;
             if (p.errorCode === 0) s.pom._committed(s.offset);
             // a stale epoch (KIP-848) means the member's epoch moved on: retry with the current one
-            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch) retry = true;
-            else s.pom._error(kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`));
+            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch) {
+              again.push(s);
+              lastCode = p.errorCode;
+            } else failures.push({ pom: s.pom, err: kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`) });
           }
         }
-        if (!retry) return;
-        if (attempt >= max) throw kafkaError(KError.CoordinatorNotAvailable, `OffsetCommit ${this.group}`);
+        pending = again;
+        if (pending.length > 0 && attempt >= max) {
+          for (const s of pending) failures.push({ pom: s.pom, err: kafkaError(lastCode, `OffsetCommit ${this.group}`) });
+          break;
+        }
       } catch (e) {
         if (attempt >= max || (e instanceof KafkaError && !e.retriable && e.code !== KError.NotCoordinator)) {
-          for (const s of snapshot) s.pom._error(e as Error);
-          throw e;
+          for (const s of pending) failures.push({ pom: s.pom, err: e as Error });
+          break;
         }
       }
+      if (pending.length === 0) break;
       await sleep(backoff);
       await this.client.refreshCoordinator(this.group).catch(() => {});
     }
+    if (failures.length === 0) return;
+    const errors = failures.map((f) => f.pom._error(f.err));
+    for (const e of errors) this.#onError?.(e);
+    throw errors[0];
+  }
+
+  /** @internal a ConsumerGroup hears every partition's commit failure (for its `errors()`) */
+  _onError(fn: (err: OffsetError) => void): void {
+    this.#onError = fn;
   }
 
   /** @internal */
@@ -306,9 +328,11 @@ export class PartitionOffsetManager {
   _committed(offset: number): void {
     this.#committedOffset = offset;
   }
-  /** @internal */
-  _error(err: Error): void {
-    this.#errors.push(new OffsetError(this.topic, this.partition, err));
+  /** @internal reports a commit failure on this partition's errors(); returns it */
+  _error(err: Error): OffsetError {
+    const e = err instanceof OffsetError ? err : new OffsetError(this.topic, this.partition, err);
+    this.#errors.push(e);
+    return e;
   }
   /** @internal */
   _closeChannels(): void {

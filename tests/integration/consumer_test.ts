@@ -87,16 +87,23 @@ describe("consumer against a real broker", () => {
     }
   });
 
-  test("an offset out of range stops the partition consumer with OFFSET_OUT_OF_RANGE on errors()", async () => {
+  test("OFFSET_OUT_OF_RANGE: at start consumePartition rejects; later it stops the partition consumer via errors()", async () => {
     const topic = uniqueTopic("oor");
     await createTopic(topic, 1);
     const client = await Client.connect(kafkaBrokers(), { consumer: { return: { errors: true } } });
     try {
       const producer = await SyncProducer.fromClient(client);
-      await producer.sendMessage({ topic, value: "x" });
+      await producer.sendMessages(Array.from({ length: 5 }, (_, i) => ({ topic, value: `${i}` })));
       await producer.close();
       const consumer = Consumer.fromClient(client);
-      const pc = await consumer.consumePartition(topic, 0, 1000);
+      await assert.rejects(consumer.consumePartition(topic, 0, 1000), /OFFSET_OUT_OF_RANGE/);
+      // start at 2, hold fetching, delete up to 4 underneath it, then let it fetch
+      const pc = await consumer.consumePartition(topic, 0, 2);
+      pc.pause();
+      const leader = await client.leader(topic, 0);
+      const del = await leader.deleteRecords({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 4 }] }], timeoutMs: 10_000 });
+      assert.equal(del.topics[0].partitions[0].errorCode, 0);
+      pc.resume();
       const err = await pc.errors().next();
       assert.match(String(err.value?.message), /OFFSET_OUT_OF_RANGE/);
       await waitFor(() => pc.closed, 10_000, "the partition consumer to stop");

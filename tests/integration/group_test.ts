@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
 import { ConsumerGroup } from "../../src/group/consumer_group.ts";
 import { OffsetManager } from "../../src/group/offset_manager.ts";
+import { encodeSubscription } from "../../src/group/assignors.ts";
+import { KError } from "../../src/protocol/errors.ts";
 import { createTopic } from "../support/admin.ts";
 import { closeAll, groupConfig, type Member, member, owned, partitionsOf, produce } from "../support/group_member.ts";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
@@ -264,6 +266,104 @@ describe("consumer groups against a real broker", () => {
       assert.equal(m.state.sessions, 1, "pausing does not rebalance");
     } finally {
       await m.close();
+    }
+  });
+
+  test("a committed offset the log no longer has restarts at offsets.initial (no session loop), reported on errors()", async () => {
+    const topic = uniqueTopic("gstale");
+    await createTopic(topic, 1);
+    await produce(topic, 10, 0);
+    const groupId = uniqueTopic("gstale");
+    const client = await Client.connect(kafkaBrokers());
+    try {
+      const om = OffsetManager.fromClient(groupId, client);
+      (await om.managePartition(topic, 0)).markOffset(2);
+      await om.close();
+      const leader = await client.leader(topic, 0);
+      await leader.deleteRecords({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 5 }] }], timeoutMs: 10_000 });
+    } finally {
+      await client.close();
+    }
+    const seen: number[] = [];
+    const group = await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig());
+    const errors: Error[] = [];
+    void (async () => {
+      for await (const e of group.errors()) errors.push(e);
+    })();
+    const m = member(group, [topic], (offset) => void seen.push(offset));
+    try {
+      await waitFor(() => seen.length === 5, 30_000, "records 5..9");
+      assert.deepEqual(seen, [5, 6, 7, 8, 9]);
+      assert.equal(m.state.sessions, 1, "one session: the claim reset itself");
+      assert.ok(errors.some((e) => /OFFSET_OUT_OF_RANGE/.test(e.message)), errors.map(String).join("; "));
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("eager: a record slower than the session timeout when a rebalance starts is still committed (heartbeats go on)", async () => {
+    const topic = uniqueTopic("slowreb");
+    await createTopic(topic, 1);
+    await produce(topic, 3, 0);
+    const groupId = uniqueTopic("gslowreb");
+    const config = groupConfig({ sessionTimeout: 6000, heartbeatInterval: 500 });
+    let inHand = false;
+    let finished = false;
+    // a takes 8 s (> session timeout) on record 0 while b's arrival rebalances the group
+    const a = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config), [topic], async (offset, _p, signal) => {
+      if (offset !== 0) {
+        await new Promise((r) => signal.aborted ? r(0) : signal.addEventListener("abort", r, { once: true }));
+        return false; // a holds the rest until its claim ends
+      }
+      inHand = true;
+      await new Promise((r) => setTimeout(r, 8000));
+      finished = true;
+    });
+    const seenB: number[] = [];
+    let b: Member | undefined;
+    try {
+      await waitFor(() => inHand, 30_000, "a to be inside record 0");
+      b = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, config), [topic], (offset) => void seenB.push(offset));
+      await waitFor(() => finished, 30_000, "a to finish record 0");
+      await a.close(); // the partition goes to b, at what the group committed
+      await waitFor(() => seenB.length > 0, 60_000, "b to read the partition");
+      assert.equal(seenB[0], 1, "b continues after a's record 0: a stayed a member while it finished and committed");
+    } finally {
+      await closeAll(b ? [a, b] : [a]);
+    }
+  });
+
+  test("close() while a JoinGroup is parked on the coordinator returns at once", async () => {
+    const topic = uniqueTopic("parked");
+    await createTopic(topic, 1);
+    const groupId = uniqueTopic("gparked");
+    // a raw member that joins and then never rejoins: the next rebalance waits for it (30 s)
+    const client = await Client.connect(kafkaBrokers());
+    const coordinator = await client.coordinator(groupId);
+    const join = (memberId: string) => coordinator.joinGroup({
+      groupId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null, protocolType: "consumer",
+      protocols: [{ name: "range", metadata: encodeSubscription([topic]) }], reason: null,
+    });
+    let j = await join("");
+    if (j.errorCode === KError.MemberIdRequired) j = await join(j.memberId);
+    const sync = await coordinator.syncGroup({
+      groupId, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range",
+      assignments: [{ memberId: j.memberId, assignment: new Uint8Array() }],
+    });
+    assert.equal(sync.errorCode, 0);
+    const group = await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ sessionTimeout: 10_000 }));
+    const consuming = group.consume([topic], { async consumeClaim() {} });
+    try {
+      await waitFor(async () => {
+        const d = await coordinator.describeGroups({ groups: [groupId], includeAuthorizedOperations: false });
+        return d.groups[0]?.groupState === "PreparingRebalance";
+      }, 30_000, "the rebalance that parks the new member's JoinGroup");
+      const t0 = Date.now();
+      await group.close();
+      await consuming;
+      assert.ok(Date.now() - t0 < 5000, `close() took ${Date.now() - t0} ms`);
+    } finally {
+      await client.close();
     }
   });
 });

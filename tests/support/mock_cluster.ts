@@ -5,6 +5,7 @@
  */
 import { MockBroker } from "../../src/testing/mock_broker.ts";
 import { InitProducerId } from "../../src/protocol/apis/init_producer_id.ts";
+import { ListOffsets } from "../../src/protocol/apis/list_offsets.ts";
 import { Metadata, type MetadataResponse } from "../../src/protocol/apis/metadata.ts";
 import { Produce, type ProduceRequest, type ProduceResponse } from "../../src/protocol/apis/produce.ts";
 import { decodeRecordBatches, type DecodedBatch } from "../../src/protocol/records.ts";
@@ -41,6 +42,20 @@ export class MockCluster {
         throttleTimeMs: 0, errorCode: 0, producerId: 4242, producerEpoch: this.epoch++, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1,
       }));
       b.on(Produce, (req) => this.produce(i, req));
+      // oldest is 0, newest is the log's length; other timestamps are not modelled
+      b.on(ListOffsets, (req) => ({
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: this.leaders.get(t.name)?.[p.partitionIndex] === i ? 0 : 6,
+            timestamp: -1,
+            offset: p.timestamp === -2 ? 0 : this.log(t.name, p.partitionIndex).length,
+            leaderEpoch: 0,
+          })),
+        })),
+      }));
     });
   }
 

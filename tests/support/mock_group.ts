@@ -82,7 +82,8 @@ export class MockGroup {
       });
       b.on(OffsetCommit, (req) => {
         let code = i !== this.coordinator ? KError.NotCoordinator : this.inject.commit.shift() ?? 0;
-        if (code === 0 && req.generationIdOrMemberEpoch !== this.generation) code = KError.IllegalGeneration;
+        const standalone = req.generationIdOrMemberEpoch === -1 && !req.memberId; // an OffsetManager outside a group
+        if (code === 0 && !standalone && req.generationIdOrMemberEpoch !== this.generation) code = KError.IllegalGeneration;
         const offsets: Record<string, number> = {};
         for (const t of req.topics) {
           for (const p of t.partitions) {

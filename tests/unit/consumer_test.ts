@@ -92,4 +92,23 @@ describe("Consumer against a mock cluster", () => {
       await c.close();
     }
   });
+
+  test("a consumePartition that fails (no leader) can be tried again: nothing is left half-registered", async () => {
+    const c = await MockCluster.start(1);
+    c.addTopic("t", 1, 0);
+    fill(c, "t", 0, 3);
+    serveFetch(c);
+    c.setLeader("t", 0, -2); // metadata reports no leader
+    const consumer = await Consumer.connect(c.addrs, { metadata: { retry: { max: 1, backoff: 10 } } });
+    try {
+      await assert.rejects(consumer.consumePartition("t", 0, 1));
+      c.setLeader("t", 0, 0);
+      await consumer.client.refreshMetadata("t");
+      const pc = await consumer.consumePartition("t", 0, 1);
+      assert.equal((await pc.messages().next()).value?.offset, 1);
+    } finally {
+      await consumer.close();
+      await c.close();
+    }
+  });
 });

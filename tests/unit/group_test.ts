@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Client } from "../../src/client.ts";
 import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
+import { OffsetError, OffsetManager } from "../../src/group/offset_manager.ts";
 import { KError } from "../../src/protocol/errors.ts";
 import { cooperativeStickyAssignor, decodeSubscription, encodeSubscription, stickyAssignor } from "../../src/group/assignors.ts";
 import { newConfig } from "../../src/config.ts";
@@ -11,7 +13,7 @@ import { waitFor } from "../support/wait.ts";
 
 // A group member on a 2-broker mock cluster, topic "t" with 2 partitions. Each session marks
 // offset 100 × generation on its claims, so commits show which session they came from.
-async function start(prepare?: (coordinator: MockGroup) => void) {
+async function start(prepare?: (coordinator: MockGroup) => void, strategies: string[] = ["range"]) {
   const cluster = await MockCluster.start(2);
   cluster.addTopic("t", 2);
   const coordinator = new MockGroup(cluster);
@@ -20,9 +22,13 @@ async function start(prepare?: (coordinator: MockGroup) => void) {
     metadata: { retry: { backoff: 10 } },
     consumer: {
       offsets: { autoCommit: false },
-      group: { sessionTimeout: 1000, heartbeatInterval: 20, rebalance: { retry: { backoff: 10 } } },
+      group: { sessionTimeout: 1000, heartbeatInterval: 20, rebalance: { strategies, retry: { backoff: 10 } } },
     },
   });
+  const errors: Error[] = [];
+  void (async () => {
+    for await (const e of group.errors()) errors.push(e);
+  })();
   const sessions: ConsumerGroupSession[] = [];
   const generations: number[] = [];
   const stop = new AbortController();
@@ -44,6 +50,7 @@ async function start(prepare?: (coordinator: MockGroup) => void) {
     cluster,
     coordinator,
     group,
+    errors,
     sessions,
     generations,
     async close() {
@@ -156,6 +163,70 @@ describe("ConsumerGroup against a mock coordinator", () => {
       await m.close();
     }
     assert.deepEqual(m.coordinator.of("commit").at(-1)?.offsets, { "t/0": 200, "t/1": 200 }, "session 2 commits with its own generation");
+  });
+
+  test("cooperative: UnknownMemberId on a rejoin ends the session as lost; nothing committed under the new member", async () => {
+    const m = await start(undefined, ["cooperative-sticky"]);
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.inject.heartbeat.push(KError.RebalanceInProgress);
+      m.coordinator.inject.join.push(KError.UnknownMemberId); // the coordinator dropped us meanwhile
+      await waitFor(() => m.sessions.length === 2 && live(m.sessions), 5000, "a new session");
+      assert.ok(m.sessions[0].signal.aborted, "the first session ended: its claims were released");
+      assert.equal(m.coordinator.committed.size, 0, "the lost claims' marks (100) were not committed");
+      assert.equal(m.sessions[1].memberId, "member-2");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("a commit the coordinator refuses rejects session.commit() and reaches group.errors()", async () => {
+    const m = await start();
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      m.coordinator.inject.commit.push(KError.IllegalGeneration);
+      await assert.rejects(m.sessions[0].commit(), (e: unknown) => e instanceof OffsetError && /ILLEGAL_GENERATION/.test(e.message));
+      await waitFor(() => m.errors.some((e) => /ILLEGAL_GENERATION/.test(e.message)), 5000, "the failure on errors()");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("a commit() queued behind a failing one still commits what was marked", async () => {
+    const cluster = await MockCluster.start(1);
+    cluster.addTopic("t", 2);
+    const coordinator = new MockGroup(cluster);
+    const client = await Client.connect(cluster.addrs, { metadata: { retry: { max: 1, backoff: 10 } }, consumer: { offsets: { autoCommit: false } } });
+    const om = OffsetManager.fromClient("g", client);
+    try {
+      const p0 = await om.managePartition("t", 0);
+      const p1 = await om.managePartition("t", 1);
+      coordinator.inject.commit.push(KError.CoordinatorLoadInProgress, KError.CoordinatorLoadInProgress);
+      p0.markOffset(5);
+      const first = om.commit();
+      p1.markOffset(7);
+      const second = om.commit();
+      await assert.rejects(first, /COORDINATOR_LOAD_IN_PROGRESS/);
+      await second;
+      assert.deepEqual(Object.fromEntries(coordinator.committed), { "t/0": 5, "t/1": 7 });
+    } finally {
+      await om.close();
+      await client.close();
+      await cluster.close();
+    }
+  });
+
+  test("stream() throws a fatal error instead of ending quietly", async () => {
+    const cluster = await MockCluster.start(1);
+    const group = await ConsumerGroup.connect(cluster.addrs, "g");
+    try {
+      await assert.rejects(async () => {
+        for await (const _ of group.stream([])) { /* nothing */ }
+      }, /at least one topic/);
+    } finally {
+      await group.close();
+      await cluster.close();
+    }
   });
 
   test("RebalanceInProgress and CoordinatorNotAvailable on JoinGroup are retried", async () => {
