@@ -23,7 +23,15 @@ import {
   type MemberSubscription,
 } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
+import {
+  abortable,
+  assignmentKeys,
+  type GroupMembership,
+  isConnectionError,
+  type SessionEnd,
+  type SessionHooks,
+  sleep,
+} from "./membership.ts";
 
 // why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
 type HeartbeatEnd = "rebalance" | "lost" | "stopped" | Error;
@@ -71,10 +79,16 @@ export class ClassicMembership implements GroupMembership {
       // commit after a rebalance began (they then answer REBALANCE_IN_PROGRESS, which still keeps
       // us in the group): a slow handler or commit cannot cost the membership.
       const generation = new AbortController();
-      let ended!: (why: HeartbeatEnd) => void;
-      const end = new Promise<HeartbeatEnd>((resolve) => (ended = resolve));
+      let first: HeartbeatEnd | undefined; // the first reason the generation is over wins
+      let resolveEnd!: (why: HeartbeatEnd) => void;
+      const end = new Promise<HeartbeatEnd>((resolve) => (resolveEnd = resolve));
+      const ended = (why: HeartbeatEnd): void => {
+        first ??= why;
+        resolveEnd(first);
+      };
       const onAbort = (): void => ended("stopped");
       signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) ended("stopped");
       const beats = this.#heartbeat(generation.signal, ended);
       const kept = assignmentKeys(assignment);
       const revokedAny = [...assignmentKeys(this.#owned)].some((k) => !kept.has(k));
@@ -84,7 +98,8 @@ export class ClassicMembership implements GroupMembership {
         this.#ownedGeneration = this.#generation;
         holding = cooperative && kept.size > 0;
         // KIP-429: having revoked something, rejoin at once so the follow-up rebalance hands it out
-        const why = cooperative && revokedAny && !signal.aborted ? "rebalance" : await end;
+        // (unless the generation already ended otherwise: lost or fenced while we revoked)
+        const why = cooperative && revokedAny && (first === undefined || first === "rebalance") ? "rebalance" : await end;
         if (why instanceof Error) { // fenced: another instance took our place
           await hooks.finish(true);
           throw why;
@@ -189,7 +204,8 @@ export class ClassicMembership implements GroupMembership {
           if (holding) return "lost"; // our claims may already be someone else's: release them uncommitted
         } else if (
           code === KError.FencedInstanceId || code === KError.GroupAuthorizationFailed || code === KError.InvalidGroupId ||
-          code === KError.InconsistentGroupProtocol || code === KError.GroupMaxSizeReached || !(e instanceof KafkaError)
+          code === KError.InconsistentGroupProtocol || code === KError.GroupMaxSizeReached ||
+          (e instanceof SamsaError && !(e instanceof KafkaError) && !isConnectionError(e))
         ) {
           throw e;
         } else if (code !== KError.RebalanceInProgress && attempt >= g.rebalance.retry.max + 20) {

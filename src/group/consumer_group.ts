@@ -264,7 +264,10 @@ export class ConsumerGroup {
             this.#config.consumer.group.resetInvalidOffsets;
           if (!reset) throw e;
           this.#errors.push(new OffsetError(topic, partition, e));
-          return this.#consumer.consumePartition(topic, partition, this.#config.consumer.offsets.initial);
+          return this.#consumer.consumePartition(topic, partition, this.#config.consumer.offsets.initial).then((restarted) => {
+            pom.resetOffset(restarted.nextOffset()); // marks below the stale offset must count (and the reset is committed)
+            return restarted;
+          });
         });
       } catch (e) {
         poms.delete(key);
@@ -291,13 +294,13 @@ export class ConsumerGroup {
 
     // Stops claims: handlers end (or the rebalance timeout passes), then offsets are committed
     // (unless the membership was lost), then the partitions are released.
-    const release = async (keys: string[]): Promise<void> => {
+    const release = async (keys: string[], settled = false): Promise<void> => {
       const list = keys.map((k) => running.get(k)).filter((r): r is Running => r !== undefined);
       for (const r of list) {
         r.stop.abort();
         r.pc.asyncClose();
       }
-      await this.#settle(list.map((r) => r.task), list.map((r) => `${r.claim.topic}/${r.claim.partition}`));
+      if (!settled) await this.#settle(list.map((r) => r.task), list.map((r) => `${r.claim.topic}/${r.claim.partition}`));
       if (commitAllowed) await this.#om.commit().catch(() => {/* each failure is on errors() already */});
       for (const k of keys) {
         const r = running.get(k);
@@ -344,7 +347,7 @@ export class ConsumerGroup {
           for (const r of all) (r.stop.abort(), r.pc.asyncClose());
           await this.#settle(all.map((r) => r.task), all.map((r) => `${r.claim.topic}/${r.claim.partition}`));
           if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
-          await release([...running.keys()]);
+          await release([...running.keys()], true);
           assigned = {};
         })();
         return finishing;

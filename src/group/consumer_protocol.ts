@@ -117,6 +117,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
           if (FENCED.has(code)) { // our partitions may be someone else's already: release uncommitted
             this.#epoch = 0;
             await hooks.finish(true);
+            await sleep(Math.min(g.rebalance.retry.backoff, 1000), signal); // no tight loop if fenced again
             return "lost";
           }
           throw kafkaError(code, `ConsumerGroupHeartbeat ${this.#groupId}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);

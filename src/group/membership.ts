@@ -6,6 +6,13 @@
  *
  * @module
  */
+import {
+  ErrConnectionClosed,
+  ErrIncompleteResponse,
+  ErrNotConnected,
+  ErrOutOfBrokers,
+  ErrRequestTimeout,
+} from "../errors.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
 
@@ -86,4 +93,10 @@ export function assignmentKeys(a: Assignment): Set<string> {
   const out = new Set<string>();
   for (const [t, ps] of Object.entries(a)) for (const p of ps) out.add(`${t}\u0000${p}`);
   return out;
+}
+
+/** Whether `e` is a lost or failed connection (worth a new coordinator lookup and a retry). */
+export function isConnectionError(e: unknown): boolean {
+  return e instanceof ErrConnectionClosed || e instanceof ErrRequestTimeout || e instanceof ErrNotConnected ||
+    e instanceof ErrOutOfBrokers || e instanceof ErrIncompleteResponse;
 }

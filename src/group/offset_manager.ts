@@ -168,6 +168,9 @@ export class OffsetManager {
     const failures: { pom: PartitionOffsetManager; err: Error }[] = [];
     const { max, backoff } = this.client.config().metadata.retry;
     for (let attempt = 0; pending.length > 0; attempt++) {
+      // a partition given up meanwhile (its group lost it) is not committed by a retry
+      pending = pending.filter((s) => this.#poms.get(`${s.pom.topic}\u0000${s.pom.partition}`) === s.pom);
+      if (pending.length === 0) break;
       try {
         const broker = await this.client.coordinator(this.group);
         const byTopic = new Map<string, typeof pending>();
@@ -188,20 +191,28 @@ export class OffsetManager {
               committedMetadata: s.metadata,
             })),
           }))),
-        });
+        }, { extraTimeout: this.client.config().consumer.group.rebalance.timeout }); // may queue behind a parked JoinGroup
         const again: typeof pending = [];
+        const answered = new Set<PartitionOffsetManager>();
         let lastCode = 0;
         for (const t of res.topics) {
           const name = t.name || this.client.topicNameById(t.topicId) || "";
           for (const p of t.partitions) {
             const s = pending.find((x) => x.pom.topic === name && x.pom.partition === p.partitionIndex);
             if (!s) continue;
+            answered.add(s.pom);
             if (p.errorCode === 0) s.pom._committed(s.offset);
             // a stale epoch (KIP-848) means the member's epoch moved on: retry with the current one
             else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch) {
               again.push(s);
               lastCode = p.errorCode;
             } else failures.push({ pom: s.pom, err: kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`) });
+          }
+        }
+        for (const s of pending) {
+          if (!answered.has(s.pom)) {
+            again.push(s); // missing from the answer: not committed
+            lastCode ||= KError.Unknown;
           }
         }
         pending = again;

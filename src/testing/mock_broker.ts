@@ -122,6 +122,11 @@ export class MockBroker {
     return this;
   }
 
+  /** The handler of an API key, e.g. to wrap it with a fault: `onRaw(key, (r, b) => ... handler(key)!(r, b))`. */
+  handler(apiKey: number): MockHandler | undefined {
+    return this.#handlers.get(apiKey);
+  }
+
   /** Delays every reply by `ms`. */
   setLatency(ms: number): this {
     this.#latencyMs = ms;

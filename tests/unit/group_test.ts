@@ -8,6 +8,8 @@ import { cooperativeStickyAssignor, decodeSubscription, encodeSubscription, stic
 import { newConfig } from "../../src/config.ts";
 import { ConfigurationError, PacketDecodingError } from "../../src/errors.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
+import { JoinGroup } from "../../src/protocol/apis/join_group.ts";
+import { OffsetOldest } from "../../src/config.ts";
 import { MockGroup } from "../support/mock_group.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -31,6 +33,7 @@ async function start(prepare?: (coordinator: MockGroup) => void, strategies: str
   })();
   const sessions: ConsumerGroupSession[] = [];
   const generations: number[] = [];
+  const rejections: Error[] = []; // consume() calls that failed (the loop goes on)
   const stop = new AbortController();
   const loop = (async () => {
     while (!stop.signal.aborted) {
@@ -43,11 +46,12 @@ async function start(prepare?: (coordinator: MockGroup) => void, strategies: str
         async consumeClaim(_s, claim) {
           for await (const _ of claim) { /* the mock has no records */ }
         },
-      }, { signal: stop.signal }).catch(() => {});
+      }, { signal: stop.signal }).catch((e) => rejections.push(e));
     }
   })();
   return {
     cluster,
+    rejections,
     coordinator,
     group,
     errors,
@@ -225,6 +229,88 @@ describe("ConsumerGroup against a mock coordinator", () => {
       }, /at least one topic/);
     } finally {
       await group.close();
+      await cluster.close();
+    }
+  });
+
+  test("a connection lost during a rejoin is retried, not a fatal error", async () => {
+    const m = await start();
+    const b = m.cluster.brokers[0];
+    let dropJoin = false;
+    const join = b.handler(JoinGroup.key)!;
+    b.onRaw(JoinGroup.key, (r, broker) => {
+      if (!dropJoin) return join(r, broker);
+      dropJoin = false;
+      return { close: true };
+    });
+    try {
+      await waitFor(() => live(m.sessions), 5000, "a session");
+      dropJoin = true;
+      m.coordinator.inject.heartbeat.push(KError.RebalanceInProgress);
+      await waitFor(() => m.sessions.length === 2 && live(m.sessions), 5000, "a session after the reconnect");
+      assert.equal(dropJoin, false, "the JoinGroup's connection was dropped once");
+      assert.deepEqual(m.rejections, [], "consume() did not fail");
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("a committed offset past the log end restarts at offsets.initial, and progress from there is committed", async () => {
+    const cluster = await MockCluster.start(1);
+    cluster.addTopic("t", 1);
+    const coordinator = new MockGroup(cluster);
+    coordinator.committed.set("t/0", 50); // the log was truncated under the group
+    const group = await ConsumerGroup.connect(cluster.addrs, "g", {
+      metadata: { retry: { backoff: 10 } },
+      consumer: { offsets: { autoCommit: false, initial: OffsetOldest }, group: { sessionTimeout: 1000, heartbeatInterval: 20 } },
+    });
+    const ac = new AbortController();
+    let initial = -1;
+    try {
+      await group.consume(["t"], {
+        async consumeClaim(s, c) {
+          initial = c.initialOffset;
+          s.markOffset("t", 0, initial + 1);
+          await s.commit();
+          ac.abort();
+        },
+      }, { signal: ac.signal });
+      assert.equal(initial, 0);
+      assert.equal(coordinator.committed.get("t/0"), 1, "the mark below the stale offset was committed");
+    } finally {
+      await group.close();
+      await cluster.close();
+    }
+  });
+
+  test("a handler that never returns holds close() for rebalance.timeout once, reported once", async () => {
+    const cluster = await MockCluster.start(1);
+    cluster.addTopic("t", 1);
+    new MockGroup(cluster);
+    const group = await ConsumerGroup.connect(cluster.addrs, "g", {
+      metadata: { retry: { backoff: 10 } },
+      consumer: { offsets: { autoCommit: false }, group: { sessionTimeout: 1000, heartbeatInterval: 20, rebalance: { timeout: 1000 } } },
+    });
+    const errors: string[] = [];
+    void (async () => {
+      for await (const e of group.errors()) errors.push(e.message);
+    })();
+    let started = false;
+    const run = group.consume(["t"], {
+      consumeClaim: () => {
+        started = true;
+        return new Promise<void>(() => {}); // ignores its claim's end
+      },
+    });
+    try {
+      await waitFor(() => started, 5000, "the handler");
+      const t0 = Date.now();
+      await group.close();
+      await run;
+      const took = Date.now() - t0;
+      assert.ok(took >= 900 && took < 1800, `close() took ${took} ms for a 1000 ms rebalance.timeout`);
+      assert.equal(errors.filter((e) => /did not return within/.test(e)).length, 1, errors.join("; "));
+    } finally {
       await cluster.close();
     }
   });
