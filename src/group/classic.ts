@@ -31,6 +31,7 @@ import {
   type SessionEnd,
   type SessionHooks,
   sleep,
+  type Subscription,
 } from "./membership.ts";
 
 // why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
@@ -65,9 +66,10 @@ export class ClassicMembership implements GroupMembership {
     return { generation: this.#generation, memberId: this.#memberId, instanceId: this.#group.instanceId || null };
   }
 
-  async run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
+  async run(subscription: Subscription, hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
     let holding = false; // cooperative claims still running while we rejoin
     for (;;) {
+      const topics = await subscription.topics();
       const joined = await this.#joinAndSync(topics, signal, holding);
       if (joined === undefined) return "aborted";
       if (joined === "lost") {
@@ -89,7 +91,7 @@ export class ClassicMembership implements GroupMembership {
       const onAbort = (): void => ended("stopped");
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) ended("stopped");
-      const beats = this.#heartbeat(generation.signal, ended);
+      const beats = this.#heartbeat(generation.signal, ended, async () => (await subscription.topics()).join() !== topics.join());
       const kept = assignmentKeys(assignment);
       const revokedAny = [...assignmentKeys(this.#owned)].some((k) => !kept.has(k));
       try {
@@ -260,14 +262,16 @@ export class ClassicMembership implements GroupMembership {
   }
 
   // Heartbeats on their own timer until `signal` aborts, never blocked by message processing.
+  // `resubscribe` says whether the subscription's topics changed (a pattern matched a new topic).
   // `ended` hears the first reason the generation is over; heartbeats go on after a rebalance (so
   // the session can finish its commits as a member) and stop when the membership is lost.
-  async #heartbeat(signal: AbortSignal, ended: (why: HeartbeatEnd) => void): Promise<void> {
+  async #heartbeat(signal: AbortSignal, ended: (why: HeartbeatEnd) => void, resubscribe: () => Promise<boolean>): Promise<void> {
     const g = this.#group;
     while (!signal.aborted) {
       await sleep(g.heartbeatInterval, signal);
       if (signal.aborted) break;
-      if (this.#partitionsChanged()) ended("rebalance"); // the leader's rejoin makes the coordinator rebalance
+      // the leader's rejoin (or a changed subscription) makes the coordinator rebalance
+      if (this.#partitionsChanged() || await resubscribe().catch(() => false)) ended("rebalance");
       try {
         const coordinator = await this.#client.coordinator(this.#groupId);
         const res = await abortable(

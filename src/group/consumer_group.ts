@@ -28,7 +28,7 @@ import { Channel } from "../util/channel.ts";
 import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
-import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
+import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep, Subscription } from "./membership.ts";
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
@@ -222,8 +222,15 @@ export class ConsumerGroup {
    * Runs one session for `topics`: joins the group, calls the handler, and returns when the session
    * ends (see the module docs: at the next eager rebalance, or on abort / close / lost membership).
    * Call it in a loop. Rejects on a fatal group error (e.g. a fenced static member).
+   * `topics` takes names and RegExps; a RegExp must match a whole topic name (Java's
+   * `subscribe(Pattern)`), and topics that start to match later join at the next metadata refresh.
+   * With the consumer protocol (KIP-848) the coordinator resolves patterns (RE2 syntax).
    */
-  async consume(topics: string[], handler: ConsumerGroupHandler, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async consume(
+    topics: ReadonlyArray<string | RegExp>,
+    handler: ConsumerGroupHandler,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     if (this.#closed) throw new ErrClosedClient("consumer group is closed");
     if (this.#running) throw new SamsaError("consume() is already running on this group member");
     if (topics.length === 0) throw new SamsaError("consume() needs at least one topic");
@@ -240,7 +247,7 @@ export class ConsumerGroup {
     await this.#running;
   }
 
-  async #runSession(topics: string[], handler: ConsumerGroupHandler, ac: AbortController): Promise<void> {
+  async #runSession(topics: ReadonlyArray<string | RegExp>, handler: ConsumerGroupHandler, ac: AbortController): Promise<void> {
     const running = new Map<string, Running>();
     const poms = new Map<string, PartitionOffsetManager>();
     let assigned: Assignment = {};
@@ -356,7 +363,7 @@ export class ConsumerGroup {
 
     let end: SessionEnd = "aborted";
     try {
-      end = await this.#membership.run(topics, hooks, ac.signal);
+      end = await this.#membership.run(new Subscription(this.client, topics), hooks, ac.signal);
     } finally {
       await hooks.finish(end === "lost");
     }
@@ -412,7 +419,7 @@ export class ConsumerGroup {
    * At most `channelBufferSize` messages wait in the stream; messages of a revoked claim that
    * were not taken yet are dropped (the next owner reads them).
    */
-  async *stream(topics: string[], options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
+  async *stream(topics: ReadonlyArray<string | RegExp>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
     const limit = this.#config.channelBufferSize;
     let waiting: (() => void)[] = [];
     const wakeAll = (): void => {

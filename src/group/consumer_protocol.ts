@@ -17,7 +17,7 @@ import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, sleep } from "./membership.ts";
+import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, sleep, type Subscription } from "./membership.ts";
 
 const LEAVE_EPOCH = -1;
 const STATIC_LEAVE_EPOCH = -2;
@@ -54,8 +54,10 @@ export class ConsumerProtocolMembership implements GroupMembership {
     return { generation: this.#epoch, memberId: this.#memberId, instanceId: this.#group.instanceId || null };
   }
 
-  async run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
+  async run(subscription: Subscription, hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd> {
     const g = this.#group;
+    const regex = subscription.regex(); // with patterns the coordinator resolves the topics (v1+)
+    const topics = regex === null ? [...subscription.names] : null;
     let full = true; // the first heartbeat of a session carries the whole member state
     let owned: Assignment = {};
     let ownedChanged = true;
@@ -105,7 +107,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
             rackId: null,
             rebalanceTimeoutMs: full ? g.rebalance.timeout : -1,
             subscribedTopicNames: full ? topics : null,
-            subscribedTopicRegex: null,
+            subscribedTopicRegex: full ? regex : null,
             serverAssignor: full ? g.remoteAssignor || null : null,
             topicPartitions: report ? await this.#topicIds(report) : null,
           }),

@@ -13,6 +13,7 @@ import {
   ErrOutOfBrokers,
   ErrRequestTimeout,
 } from "../errors.ts";
+import type { Client } from "../client.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
 
@@ -44,13 +45,51 @@ export interface GroupMembership {
   /** What commits must carry right now (generation or member epoch, member id, instance id). */
   identity(): GroupIdentity;
   /**
-   * Joins (or stays in) the group for `topics`, calling `hooks.reconcile` with every new
+   * Joins (or stays in) the group for `subscription`, calling `hooks.reconcile` with every new
    * assignment, until the session must end; calls `hooks.finish` before it stops heartbeating.
    * Throws on a fatal error (fenced instance, unknown assignor...).
    */
-  run(topics: string[], hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd>;
+  run(subscription: Subscription, hooks: SessionHooks, signal: AbortSignal): Promise<SessionEnd>;
   /** Leaves the group (static members stay, KIP-345, except with the consumer protocol's `-2` epoch). */
   leave(): Promise<void>;
+}
+
+/**
+ * What a member consumes: topic names, and patterns that must match a whole topic name (as Java's
+ * `subscribe(Pattern)`); internal topics never match a pattern. Patterns are resolved against the
+ * client's metadata (refreshed every `metadata.refreshFrequency`), so a new matching topic joins
+ * the subscription at the next refresh.
+ */
+export class Subscription {
+  /** Topic names. */
+  readonly names: readonly string[];
+  /** Whole-name patterns. */
+  readonly patterns: readonly RegExp[];
+  #client: Client;
+  #whole: RegExp[];
+
+  /** @param client whose metadata resolves the patterns @param topics names and patterns */
+  constructor(client: Client, topics: ReadonlyArray<string | RegExp>) {
+    this.#client = client;
+    this.names = [...new Set(topics.filter((t): t is string => typeof t === "string"))].sort();
+    this.patterns = topics.filter((t): t is RegExp => t instanceof RegExp);
+    this.#whole = this.patterns.map((p) => new RegExp(`^(?:${p.source})$`, p.flags.replace(/[gy]/g, "")));
+  }
+
+  /** The topics subscribed to now, sorted. */
+  async topics(): Promise<string[]> {
+    if (this.patterns.length === 0) return [...this.names];
+    const all = await this.#client.topics();
+    const matched = all.filter((t) => !this.#client.cachedTopic(t)?.isInternal && this.#whole.some((re) => re.test(t)));
+    return [...new Set([...this.names, ...matched])].sort();
+  }
+
+  /** One regular expression for the whole subscription (KIP-848's server-side matching), or null without patterns. */
+  regex(): string | null {
+    if (this.patterns.length === 0) return null;
+    const names = this.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return [...this.patterns.map((p) => `(?:${p.source})`), ...names].join("|");
+  }
 }
 
 /** Sleeps `ms`, or less if `signal` aborts. */

@@ -366,4 +366,36 @@ describe("consumer groups against a real broker", () => {
       await client.close();
     }
   });
+
+  test("a pattern subscription: matching topics are claimed, one created later joins, others do not", async () => {
+    const prefix = uniqueTopic("pat");
+    await createTopic(`${prefix}-a`, 2);
+    await createTopic(`${prefix}x`, 1); // no '-': does not match the whole-name pattern
+    const groupId = uniqueTopic("gpat");
+    const pattern = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-.*`);
+    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({}, { metadata: { refreshFrequency: 500 } })), () => [pattern]);
+    try {
+      await waitFor(() => owned([m.claims()]).length === 2, 30_000, "the matching topic's 2 partitions");
+      assert.deepEqual(owned([m.claims()]), partitionsOf(`${prefix}-a`, 2));
+      await createTopic(`${prefix}-b`, 2);
+      await waitFor(() => owned([m.claims()]).length === 4, 60_000, "the new matching topic joins");
+      assert.deepEqual(owned([m.claims()]), [...partitionsOf(`${prefix}-a`, 2), ...partitionsOf(`${prefix}-b`, 2)].sort());
+    } finally {
+      await m.close();
+    }
+  });
+
+  test("KIP-848: a pattern subscription is resolved by the coordinator", async () => {
+    const prefix = uniqueTopic("pat848");
+    await createTopic(`${prefix}-a`, 2);
+    await createTopic(`${prefix}x`, 1);
+    const groupId = uniqueTopic("gpat848");
+    const m = member(await ConsumerGroup.connect(kafkaBrokers(), groupId, groupConfig({ protocol: "consumer" })), () => [new RegExp(`${prefix}-.*`)]);
+    try {
+      await waitFor(() => owned([m.claims()]).length === 2, 60_000, "the matching topic's 2 partitions");
+      assert.deepEqual(owned([m.claims()]), partitionsOf(`${prefix}-a`, 2));
+    } finally {
+      await m.close();
+    }
+  });
 });

@@ -32,7 +32,7 @@ export type OnMessage = (offset: number, partition: number, signal: AbortSignal)
  * Runs consume() in a loop and records what the member saw: its live session, how many sessions
  * it had, and every claim that ended while its session went on (a cooperative revoke).
  */
-export function member(group: ConsumerGroup, topics: string[] | (() => string[]), onMessage?: OnMessage) {
+export function member(group: ConsumerGroup, topics: Array<string | RegExp> | (() => Array<string | RegExp>), onMessage?: OnMessage) {
   const state = {
     session: undefined as ConsumerGroupSession | undefined,
     firstClaims: {} as Assignment,

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
 import { ClassicMembership } from "../../src/group/classic.ts";
+import { Subscription } from "../../src/group/membership.ts";
 import { type Assignment, encodeAssignment } from "../../src/group/assignors.ts";
 import { FindCoordinator } from "../../src/protocol/apis/find_coordinator.ts";
 import { Heartbeat } from "../../src/protocol/apis/heartbeat.ts";
@@ -45,7 +46,7 @@ test("cooperative: a membership lost while a revocation is reconciled ends the s
   const ac = new AbortController();
   const log: string[] = [];
   try {
-    const end = await membership.run(["t"], {
+    const end = await membership.run(new Subscription(client, ["t"]), {
       async reconcile(a) {
         log.push(`reconcile ${JSON.stringify(a)}`);
         if (log.length === 1) inject.push(KError.RebalanceInProgress); // generation 2 revokes t/1

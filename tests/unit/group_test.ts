@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
 import { ConsumerGroup, type ConsumerGroupSession } from "../../src/group/consumer_group.ts";
 import { OffsetError, OffsetManager } from "../../src/group/offset_manager.ts";
+import { Subscription } from "../../src/group/membership.ts";
 import { KError } from "../../src/protocol/errors.ts";
 import { cooperativeStickyAssignor, decodeSubscription, encodeSubscription, stickyAssignor } from "../../src/group/assignors.ts";
 import { newConfig } from "../../src/config.ts";
@@ -375,5 +376,18 @@ describe("assignors and group config", () => {
     assert.throws(() => newConfig({ consumer: { group: { protocol: "new" as "consumer" } } }), (e: unknown) =>
       e instanceof ConfigurationError && /consumer\.group\.protocol/.test(e.message));
     assert.equal(newConfig({ consumer: { group: { rebalance: { strategies: ["cooperative-sticky", "range"] } } } }).consumer.group.rebalance.strategies[0], "cooperative-sticky");
+  });
+
+  test("Subscription: patterns match whole names, skip internal topics; one regex for KIP-848", async () => {
+    const topics = ["orders", "orders-eu", "orders-us", "xorders-eu", "__consumer_offsets", "audit.log"];
+    const client = {
+      topics: () => Promise.resolve(topics),
+      cachedTopic: (t: string) => ({ isInternal: t.startsWith("__") }),
+    } as unknown as Client;
+    const sub = new Subscription(client, [/orders-.*/, /__.*/, "audit.log"]);
+    assert.deepEqual(await sub.topics(), ["audit.log", "orders-eu", "orders-us"]);
+    assert.equal(sub.regex(), "(?:orders-.*)|(?:__.*)|audit\\.log");
+    assert.equal(new Subscription(client, ["a", "b"]).regex(), null);
+    assert.deepEqual(await new Subscription(client, ["b", "a", "b"]).topics(), ["a", "b"]);
   });
 });
