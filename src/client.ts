@@ -15,6 +15,7 @@ import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
 import type { MetadataResponse } from "./protocol/apis/metadata.ts";
 import { isRetriable, KError } from "./protocol/errors.ts";
+import { sleep } from "./util/sleep.ts";
 
 /** Which connection to a broker a request travels on. */
 export type ConnectionPurpose = "meta" | "produce" | "fetch" | "group";
@@ -55,7 +56,6 @@ interface BrokerInfo {
   rack: string | null;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A Kafka client: share one between any number of producers and consumers, and `close()` it when

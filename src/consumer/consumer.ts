@@ -16,6 +16,7 @@ import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/apis/f
 import { KError } from "../protocol/errors.ts";
 import { decodeRecordBatches } from "../protocol/records.ts";
 import { Channel } from "../util/channel.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** A record as the consumer delivers it. Key, value and header values are views (no copy). */
 export interface ConsumerMessage {
@@ -53,7 +54,6 @@ export class ConsumerError extends SamsaError {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Creates PartitionConsumers. Close every PartitionConsumer, then the Consumer.

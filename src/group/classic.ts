@@ -30,9 +30,9 @@ import {
   isConnectionError,
   type SessionEnd,
   type SessionHooks,
-  sleep,
   type Subscription,
 } from "./membership.ts";
+import { sleep } from "../util/sleep.ts";
 
 // why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
 type HeartbeatEnd = "rebalance" | "lost" | "stopped" | Error;

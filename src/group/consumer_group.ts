@@ -28,7 +28,8 @@ import { Channel } from "../util/channel.ts";
 import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
-import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, sleep, Subscription } from "./membership.ts";
+import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, Subscription } from "./membership.ts";
+import { sleep } from "../util/sleep.ts";
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */

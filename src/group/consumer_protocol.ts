@@ -17,7 +17,8 @@ import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, sleep, type Subscription } from "./membership.ts";
+import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, type Subscription } from "./membership.ts";
+import { sleep } from "../util/sleep.ts";
 
 const LEAVE_EPOCH = -1;
 const STATIC_LEAVE_EPOCH = -2;

@@ -92,22 +92,6 @@ export class Subscription {
   }
 }
 
-/** Sleeps `ms`, or less if `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * Resolves with `promise`, or with `undefined` as soon as `signal` aborts (the request's answer is
  * then dropped): a member that closes does not wait for a JoinGroup that may park for minutes.

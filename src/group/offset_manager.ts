@@ -14,6 +14,7 @@ import type { Client } from "../client.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { isRetriable, KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** An error committing or fetching one partition's offset. */
 export class OffsetError extends SamsaError {
@@ -40,7 +41,6 @@ export interface GroupIdentity {
   instanceId: string | null;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Manages the committed offsets of one group.

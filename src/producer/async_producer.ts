@@ -30,8 +30,8 @@ import {
 } from "./message.ts";
 import { newMurmur2Partitioner, type Partitioner } from "./partitioner.ts";
 import { type Batch, BrokerSink, PartitionState, type ProducerCore } from "./sink.ts";
+import { sleep } from "../util/sleep.ts";
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Produces messages asynchronously. Read `errors()` (and `successes()` when
