@@ -29,8 +29,8 @@ import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
 import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, Subscription } from "./membership.ts";
-import { sleep } from "../util/sleep.ts";
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
 export interface ConsumerGroupHandler {
@@ -85,7 +85,7 @@ export class ConsumerGroupSession {
   readonly signal: AbortSignal;
   #membership: GroupMembership;
   #claims: () => Assignment;
-  #poms: Map<string, PartitionOffsetManager>;
+  #pom: (key: string) => PartitionOffsetManager | undefined;
   #om: OffsetManager;
 
   /** @internal */
@@ -94,13 +94,13 @@ export class ConsumerGroupSession {
     claims: () => Assignment,
     signal: AbortSignal,
     om: OffsetManager,
-    poms: Map<string, PartitionOffsetManager>,
+    pom: (key: string) => PartitionOffsetManager | undefined,
   ) {
     this.#membership = membership;
     this.#claims = claims;
     this.signal = signal;
     this.#om = om;
-    this.#poms = poms;
+    this.#pom = pom;
   }
 
   /** Member id. */
@@ -125,12 +125,12 @@ export class ConsumerGroupSession {
 
   /** Marks `offset` (the next one to read) for a claimed partition; ignored for partitions not claimed. */
   markOffset(topic: string, partition: number, offset: number, metadata: string = ""): void {
-    this.#poms.get(`${topic}\u0000${partition}`)?.markOffset(offset, metadata);
+    this.#pom(`${topic}\u0000${partition}`)?.markOffset(offset, metadata);
   }
 
   /** Resets a claimed partition's offset, also backwards. */
   resetOffset(topic: string, partition: number, offset: number, metadata: string = ""): void {
-    this.#poms.get(`${topic}\u0000${partition}`)?.resetOffset(offset, metadata);
+    this.#pom(`${topic}\u0000${partition}`)?.resetOffset(offset, metadata);
   }
 
   /** Commits the marked offsets now. */
@@ -250,9 +250,8 @@ export class ConsumerGroup {
 
   async #runSession(topics: ReadonlyArray<string | RegExp>, handler: ConsumerGroupHandler, ac: AbortController): Promise<void> {
     const running = new Map<string, Running>();
-    const poms = new Map<string, PartitionOffsetManager>();
     let assigned: Assignment = {};
-    const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, poms);
+    const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, (k) => running.get(k)?.pom);
     let setupDone = false;
     let commitAllowed = true;
     let reconciling: Promise<void> = Promise.resolve();
@@ -262,7 +261,6 @@ export class ConsumerGroup {
     const claim = async (topic: string, partition: number): Promise<Running> => {
       const key = `${topic}\u0000${partition}`;
       const pom = await this.#om.managePartition(topic, partition);
-      poms.set(key, pom);
       let pc: PartitionConsumer;
       try {
         const { offset } = pom.nextOffset();
@@ -278,7 +276,6 @@ export class ConsumerGroup {
           });
         });
       } catch (e) {
-        poms.delete(key);
         pom._discard();
         throw e;
       }
@@ -300,22 +297,20 @@ export class ConsumerGroup {
       })();
     };
 
-    // Stops claims: handlers end (or the rebalance timeout passes), then offsets are committed
-    // (unless the membership was lost), then the partitions are released.
-    const release = async (keys: string[], settled = false): Promise<void> => {
+    // Stops claims: handlers end (or the rebalance timeout passes), `beforeCommit` runs, offsets are
+    // committed (unless the membership was lost), then the partitions are released.
+    const release = async (keys: string[], beforeCommit?: () => Promise<void>): Promise<void> => {
       const list = keys.map((k) => running.get(k)).filter((r): r is Running => r !== undefined);
       for (const r of list) {
         r.stop.abort();
         r.pc.asyncClose();
       }
-      if (!settled) await this.#settle(list.map((r) => r.task), list.map((r) => `${r.claim.topic}/${r.claim.partition}`));
+      await this.#settle(list.map((r) => r.task), list.map((r) => `${r.claim.topic}/${r.claim.partition}`));
+      await beforeCommit?.();
       if (commitAllowed) await this.#om.commit().catch(() => {/* each failure is on errors() already */});
       for (const k of keys) {
-        const r = running.get(k);
-        if (!r) continue;
+        running.get(k)?.pom._discard();
         running.delete(k);
-        poms.delete(k);
-        r.pom._discard();
       }
     };
 
@@ -351,11 +346,9 @@ export class ConsumerGroup {
         finishing ??= (async () => {
           ac.abort();
           await reconciling;
-          const all = [...running.values()];
-          for (const r of all) (r.stop.abort(), r.pc.asyncClose());
-          await this.#settle(all.map((r) => r.task), all.map((r) => `${r.claim.topic}/${r.claim.partition}`));
-          if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
-          await release([...running.keys()], true);
+          await release([...running.keys()], async () => {
+            if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
+          });
           assigned = {};
         })();
         return finishing;
