@@ -320,14 +320,14 @@ export class ConsumerGroup {
       const revoked = [...running.keys()].filter((k) => !want.has(k));
       if (revoked.length > 0) await release(revoked);
       assigned = structuredClone(target);
-      const added: Running[] = [];
-      for (const [topic, partitions] of Object.entries(target)) {
-        for (const partition of partitions) {
-          if (ac.signal.aborted) return; // finish() releases what was claimed so far
-          if (!running.has(`${topic}\u0000${partition}`)) added.push(await claim(topic, partition));
-        }
-      }
-      if (ac.signal.aborted) return;
+      // new claims start side by side: their offset fetches and offset checks pipeline instead of
+      // costing a few round trips each, one partition after another
+      const missing = Object.entries(target).flatMap(([t, ps]) => ps.filter((p) => !running.has(`${t}\u0000${p}`)).map((p) => [t, p] as const));
+      const results = await Promise.allSettled(missing.map(([t, p]) => claim(t, p)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason; // finish() releases the claims that did succeed
+      const added = results.map((r) => (r as PromiseFulfilledResult<Running>).value);
+      if (ac.signal.aborted) return; // finish() releases what was claimed
       if (!setupDone) {
         setupDone = true;
         await handler.setup?.(session);
