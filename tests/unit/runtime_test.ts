@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { defaultTransport, loadTransport, runtimeName } from "../../src/runtime/mod.ts";
 import type { Socket, Transport } from "../../src/runtime/transport.ts";
 import { crc32c } from "../../src/protocol/crc32c.ts";
+import { concat } from "../support/bytes.ts";
 import { waitFor } from "../support/wait.ts";
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)), "utf8");
@@ -37,16 +38,6 @@ async function connectCollect(t: Transport, port: number, tls?: { ca: string }) 
   return { socket, chunks, get bytes() { return bytes; }, get closed() { return closed; }, get closeError() { return closeError; } };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 describe(`runtime transports on ${runtimeName()}`, () => {
   test("the default transport is the runtime's own", async () => {
     assert.equal((await defaultTransport()).name, runtimeName());
@@ -64,7 +55,7 @@ describe(`runtime transports on ${runtimeName()}`, () => {
         expected.push(...frame);
       }
       await waitFor(() => c.bytes >= 80_000, 10_000, "echo");
-      assert.deepEqual([...concat(c.chunks)], expected);
+      assert.deepEqual([...concat(...c.chunks)], expected);
       c.socket.close();
       await waitFor(() => c.closed === 1, 5000, "close");
       c.socket.close();
@@ -80,7 +71,7 @@ describe(`runtime transports on ${runtimeName()}`, () => {
       const big = new Uint8Array(32 * 1024 * 1024).map((_, i) => (i * 31) & 255);
       for (let i = 0; i < big.length; i += 1024 * 1024) c.socket.write(big.subarray(i, i + 1024 * 1024));
       await waitFor(() => c.bytes >= big.length, 60_000, "32 MiB echo");
-      assert.equal(crc32c(concat(c.chunks)), crc32c(big));
+      assert.equal(crc32c(concat(...c.chunks)), crc32c(big));
       c.socket.close();
       await server.close();
     });
@@ -130,7 +121,7 @@ describe(`runtime transports on ${runtimeName()}`, () => {
       const c = await connectCollect(t, server.port, { ca });
       c.socket.write(new TextEncoder().encode("hello tls"));
       await waitFor(() => c.bytes >= 9, 10_000, `${t.name} TLS echo`);
-      assert.equal(new TextDecoder().decode(concat(c.chunks)), "hello tls");
+      assert.equal(new TextDecoder().decode(concat(...c.chunks)), "hello tls");
       c.socket.close();
       await assert.rejects(t.connect({ host: "127.0.0.1", port: server.port, tls: true, timeoutMs: 5000 }, { onData() {}, onClose() {} }));
       await server.close();
