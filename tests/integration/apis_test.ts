@@ -11,7 +11,7 @@ import type { Broker } from "../../src/broker.ts";
 import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import { encodeRecordBatch } from "../../src/protocol/records.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { encodeAssignmentBlob, encodeSubscriptionBlob } from "../support/group_blobs.ts";
+import { encodeAssignment, encodeSubscription } from "../../src/group/assignors.ts";
 import { kafkaBrokers, uniqueTopic } from "../support/wait.ts";
 
 const exercised = new Set<number>();
@@ -141,13 +141,13 @@ describe("every API against the real broker", () => {
     const coordinator = track(await client.coordinator(group));
     const fc = await broker.findCoordinator({ key: group, keyType: 0, coordinatorKeys: [group] });
     assert.equal(fc.coordinators[0]?.errorCode ?? fc.errorCode, 0);
-    const protocols = [{ name: "range", metadata: encodeSubscriptionBlob([topic]) }];
+    const protocols = [{ name: "range", metadata: encodeSubscription([topic]) }];
     let join = await coordinator.joinGroup({ groupId: group, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: "", protocolType: "consumer", protocols });
     if (join.errorCode === KError.MemberIdRequired) {
       join = await coordinator.joinGroup({ groupId: group, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: join.memberId, protocolType: "consumer", protocols });
     }
     assert.equal(join.errorCode, 0);
-    const sync = await coordinator.syncGroup({ groupId: group, generationId: join.generationId, memberId: join.memberId, protocolType: "consumer", protocolName: "range", assignments: [{ memberId: join.memberId, assignment: encodeAssignmentBlob({ [topic]: [0, 1] }) }] });
+    const sync = await coordinator.syncGroup({ groupId: group, generationId: join.generationId, memberId: join.memberId, protocolType: "consumer", protocolName: "range", assignments: [{ memberId: join.memberId, assignment: encodeAssignment({ [topic]: [0, 1] }) }] });
     assert.equal(sync.errorCode, 0);
     const hb = await coordinator.heartbeat({ groupId: group, generationId: join.generationId, memberId: join.memberId });
     assert.equal(hb.errorCode, 0);
