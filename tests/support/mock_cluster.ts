@@ -80,6 +80,11 @@ export class MockCluster {
     this.leaders.get(topic)![partition] = broker;
   }
 
+  /** A request's topic name: its name, or the name of its topic id (requests of topic-id versions). */
+  topicName(name: string | undefined, topicId: string | undefined): string {
+    return name || [...this.ids].find(([, id]) => id === topicId)?.[0] || "";
+  }
+
   log(topic: string, partition: number): StoredRecord[] {
     return this.logs.get(`${topic}/${partition}`) ?? [];
   }
@@ -115,7 +120,7 @@ export class MockCluster {
       throttleTimeMs: 0,
       nodeEndpoints: [],
       responses: req.topicData.map((t) => {
-        const name = t.name || [...this.ids].find(([, id]) => id === t.topicId)?.[0] || "";
+        const name = this.topicName(t.name, t.topicId);
         return {
           name: t.name,
           topicId: t.topicId,

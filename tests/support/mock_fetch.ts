@@ -26,7 +26,7 @@ export function serveFetch(cluster: MockCluster, options: FetchOptions = {}): { 
       const responses: FetchResponse["responses"] = [];
       let any = false;
       for (const t of req.topics) {
-        const name = t.topic || [...cluster.ids].find(([, id]) => id === t.topicId)?.[0] || "";
+        const name = cluster.topicName(t.topic, t.topicId);
         const partitions = t.partitions.map((p) => {
           const log = cluster.log(name, p.partition);
           const base = { partitionIndex: p.partition, highWatermark: log.length, lastStableOffset: log.length, logStartOffset: 0,

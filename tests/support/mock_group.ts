@@ -38,8 +38,7 @@ export class MockGroup {
   #memberId = "";
 
   constructor(cluster: MockCluster) {
-    const nameOf = (t: { name?: string; topicId?: string }): string =>
-      t.name || [...cluster.ids].find(([, id]) => id === t.topicId)?.[0] || "?";
+    const nameOf = (t: { name?: string; topicId?: string }): string => cluster.topicName(t.name, t.topicId) || "?";
     cluster.brokers.forEach((b, i) => {
       b.on(FindCoordinator, (req) => {
         const c = cluster.brokers[this.staleFind.shift() ?? this.coordinator];
