@@ -305,7 +305,13 @@ export class Broker extends BrokerApis {
         if (signal) {
           const onAbort = (): void => this.#fail(signal.reason ?? new SamsaError("request aborted"));
           if (signal.aborted) onAbort();
-          else signal.addEventListener("abort", onAbort, { once: true });
+          else {
+            // only while this request is pending: a later abort must not close the connection
+            signal.addEventListener("abort", onAbort, { once: true });
+            const [res, rej] = [pending.resolve, pending.reject];
+            pending.resolve = (v) => (signal.removeEventListener("abort", onAbort), res(v));
+            pending.reject = (e) => (signal.removeEventListener("abort", onAbort), rej(e));
+          }
         }
       };
       if (opening || this.#inflight.length - this.#inflightHead < this.#config.net.maxOpenRequests) run();

@@ -286,4 +286,25 @@ describe("Broker", () => {
       await broker.close();
     });
   });
+
+  test("RequestOptions.signal: aborting a pending request fails it and closes the connection; aborting after the answer does nothing", async () => {
+    await withMock(async (mock) => {
+      mock.on(Metadata, () => metadataFor(mock, ["t"]));
+      const broker = new Broker(mock.addr);
+      await broker.open();
+      const answered = new AbortController();
+      assert.equal((await broker.getMetadata({ topics: [] }, { signal: answered.signal })).topics[0].name, "t");
+      answered.abort(); // the request is done: its connection must stay
+      assert.equal(broker.connected(), true);
+      assert.equal((await broker.getMetadata({ topics: [] })).topics[0].name, "t");
+
+      mock.onRaw(Metadata.key, () => ({ noReply: true }));
+      const parked = new AbortController();
+      const pending = broker.getMetadata({ topics: [] }, { signal: parked.signal });
+      await waitFor(() => mock.requestsFor(Metadata.key).length === 3, 5000, "the request to reach the broker");
+      parked.abort();
+      await assert.rejects(pending);
+      assert.equal(broker.connected(), false, "the connection is closed (a late answer would desynchronise it)");
+    });
+  });
 });
