@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Broker, kafkaError } from "../broker.ts";
+import { kafkaError } from "../broker.ts";
 import type { Client } from "../client.ts";
 import { KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
@@ -153,20 +153,20 @@ export class ClassicMembership implements GroupMembership {
       try {
         const coordinator = await this.#client.coordinator(this.#groupId);
         const metadata = encodeSubscription(topics, this.#owned, this.#ownedGeneration);
-        const join = await abortable(
-          coordinator.joinGroup({
-            groupId: this.#groupId,
-            sessionTimeoutMs: g.sessionTimeout,
-            rebalanceTimeoutMs: g.rebalance.timeout,
-            memberId: this.#memberId,
-            groupInstanceId: instanceId,
-            protocolType: "consumer",
-            protocols: strategies.map((name) => ({ name, metadata })),
-            reason: null,
-          }, { extraTimeout: g.rebalance.timeout }),
-          signal,
-        );
-        if (!join) return this.#abandon(coordinator);
+        // JoinGroup and SyncGroup may park on the coordinator for up to the rebalance timeout; on
+        // abort the broker connection is dropped (a broker answers one request per connection at a
+        // time, so LeaveGroup and commits must not queue behind it; the client opens a new one)
+        const parked = { extraTimeout: g.rebalance.timeout, signal };
+        const join = await coordinator.joinGroup({
+          groupId: this.#groupId,
+          sessionTimeoutMs: g.sessionTimeout,
+          rebalanceTimeoutMs: g.rebalance.timeout,
+          memberId: this.#memberId,
+          groupInstanceId: instanceId,
+          protocolType: "consumer",
+          protocols: strategies.map((name) => ({ name, metadata })),
+          reason: null,
+        }, parked);
         if (join.errorCode === KError.MemberIdRequired) { // KIP-394: rejoin with the id we were given
           this.#memberId = join.memberId;
           attempt--;
@@ -181,23 +181,20 @@ export class ClassicMembership implements GroupMembership {
         // a static leader that rejoins keeps the stored plan (KIP-814): no assignment to compute
         const leads = join.leader === join.memberId && !join.skipAssignment;
         const assignments = leads ? await this.#assign(assignor.name, join.members) : [];
-        const sync = await abortable(
-          coordinator.syncGroup({
-            groupId: this.#groupId,
-            generationId: join.generationId,
-            memberId: this.#memberId,
-            groupInstanceId: instanceId,
-            protocolType: "consumer",
-            protocolName: protocol,
-            assignments,
-          }, { extraTimeout: g.rebalance.timeout }),
-          signal,
-        );
-        if (!sync) return this.#abandon(coordinator);
+        const sync = await coordinator.syncGroup({
+          groupId: this.#groupId,
+          generationId: join.generationId,
+          memberId: this.#memberId,
+          groupInstanceId: instanceId,
+          protocolType: "consumer",
+          protocolName: protocol,
+          assignments,
+        }, parked);
         if (sync.errorCode !== 0) throw kafkaError(sync.errorCode, `SyncGroup ${this.#groupId}`);
         if (!leads) this.#assignedCounts = undefined;
         return { assignment: decodeAssignment(sync.assignment), cooperative: assignor.protocol === "cooperative" };
       } catch (e) {
+        if (signal.aborted) return undefined;
         const code = e instanceof KafkaError ? e.code : -1;
         if (code === KError.UnknownMemberId || code === KError.IllegalGeneration) {
           this.#memberId = "";
@@ -218,14 +215,6 @@ export class ClassicMembership implements GroupMembership {
         if (code !== KError.RebalanceInProgress) await sleep(Math.min(g.rebalance.retry.backoff, 250 * (attempt + 1)), signal);
       }
     }
-    return undefined;
-  }
-
-  // A JoinGroup or SyncGroup we stop waiting for stays parked on the broker, and a broker answers
-  // one request per connection at a time: drop the connection so LeaveGroup and commits are not
-  // stuck behind it (the client opens a new one).
-  #abandon(coordinator: Broker): undefined {
-    void coordinator.close();
     return undefined;
   }
 
