@@ -24,8 +24,9 @@ export { Broker, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
 export type { RequestOptions, VersionRange } from "./src/broker.ts";
 export { Client } from "./src/client.ts";
 export { AsyncProducer } from "./src/producer/async_producer.ts";
+export type { ProducerWaitOptions } from "./src/producer/async_producer.ts";
 export { SyncProducer } from "./src/producer/sync_producer.ts";
-export { ProducerError, ProducerErrors } from "./src/producer/message.ts";
+export { ErrFlushTimeout, ProducerError, ProducerErrors } from "./src/producer/message.ts";
 export type { ProducerInterceptor, ProducerMessage, RecordHeader } from "./src/producer/message.ts";
 export {
   crc32ieee,
@@ -87,6 +88,7 @@ export {
   ErrOutOfBrokers,
   ErrRequestTimeout,
   ErrShuttingDown,
+  ErrDeliveryTimeout,
   ErrUnsupportedVersion,
   KafkaError,
   PacketDecodingError,

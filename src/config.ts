@@ -158,12 +158,25 @@ export interface ProducerConfig {
     /** Hard cap of messages per request; 0 = unlimited. @default 0 */
     maxMessages: number;
   };
-  /** Retries of failed deliveries. */
+  /**
+   * Upper bound on a record's life from `send()` to its result, in ms, whatever fails underneath
+   * (Java's `delivery.timeout.ms`). A record still undelivered then fails with `ErrDeliveryTimeout`.
+   * A batch already in flight is decided by its answer, which `net.readTimeout` bounds.
+   * @default 120000
+   */
+  deliveryTimeout: number;
+  /** Retries of failed deliveries; they also stop at `producer.deliveryTimeout`. */
   retry: {
-    /** Number of retries. @default 3 */
+    /**
+     * Retries per batch. Sarama's default is 3; Samsa's is Java's (unbounded in practice), so that
+     * `deliveryTimeout` is what bounds a record's life and a broker restart loses nothing.
+     * @default 2147483647
+     */
     max: number;
-    /** Wait between retries, in ms. @default 100 */
+    /** First wait between retries, in ms; doubles per failure (with ±20% jitter). @default 100 */
     backoff: number;
+    /** Longest wait between retries, in ms (Java's `retry.backoff.max.ms`). @default 1000 */
+    backoffMax: number;
   };
 }
 
@@ -301,7 +314,8 @@ function defaults(): Config {
       interceptors: [],
       return: { successes: false, errors: true },
       flush: { bytes: 0, messages: 0, frequency: 0, maxMessages: 0 },
-      retry: { max: 3, backoff: 100 },
+      deliveryTimeout: 120_000,
+      retry: { max: 2147483647, backoff: 100, backoffMax: 1000 },
     },
     consumer: {
       retry: { backoff: 2000 },
@@ -432,6 +446,11 @@ export function validateConfig(c: Config): void {
   }
   int("producer.retry.max", p.retry.max, 0);
   int("producer.retry.backoff", p.retry.backoff, 0);
+  int("producer.retry.backoffMax", p.retry.backoffMax, 0);
+  if (p.retry.backoffMax < p.retry.backoff) {
+    throw new ConfigurationError("producer.retry.backoffMax", "must be >= producer.retry.backoff");
+  }
+  int("producer.deliveryTimeout", p.deliveryTimeout, 1);
   const co = c.consumer;
   int("consumer.retry.backoff", co.retry.backoff, 0);
   int("consumer.fetch.min", co.fetch.min, 1, 2 ** 31 - 1);

@@ -139,3 +139,8 @@ export const ErrConnectionClosed: new (detail?: string, options?: ErrorOptions) 
   "ErrConnectionClosed",
   "kafka: connection closed",
 );
+/** A record was not delivered within `producer.deliveryTimeout` (it may still be in the log if its fate was unknown). */
+export const ErrDeliveryTimeout: new (detail?: string, options?: ErrorOptions) => SamsaError = simple(
+  "ErrDeliveryTimeout",
+  "kafka: record not delivered within producer.deliveryTimeout",
+);

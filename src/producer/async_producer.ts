@@ -4,7 +4,14 @@
  *
  * Flow: send → interceptors → partitioner (waits for the topic's metadata once) → the partition's
  * queue → the leader's {@link BrokerSink}, which batches every partition it leads into one Produce
- * request whenever a request slot is free (or the flush thresholds say so).
+ * request whenever a request slot is free (or the flush thresholds say so). Each answer comes back
+ * to {@link AsyncProducer.onResult}; a failure blocks the partition in {@link Recovery} until its
+ * in-flight batches have answered, its leader is known again and, with idempotence, its sequences
+ * are sound (`partition_state.ts` holds those rules).
+ *
+ * Every message gets exactly one result — on `successes()`/`errors()`, its `sendMessage` promise,
+ * or `close()`'s rejection — within `producer.deliveryTimeout` (plus the answer of a request
+ * already in flight, bounded by `net.readTimeout`).
  *
  * Backpressure: the bytes of messages held anywhere in the producer — queued, in flight, or waiting
  * on `successes()`/`errors()` — are capped by `producer.maxBufferedBytes`; past that, `send()`
@@ -13,14 +20,14 @@
  *
  * @module
  */
-import { Client } from "../client.ts";
+import { Client, type TopicMetadata } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
-import { ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
-import { InitProducerId } from "../protocol/apis/init_producer_id.ts";
+import { ErrDeliveryTimeout, ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
 import { kafkaError } from "../broker.ts";
 import { Channel } from "../util/channel.ts";
 import {
+  ErrFlushTimeout,
   pendingRecord,
   type PendingRecord,
   ProducerError,
@@ -29,9 +36,28 @@ import {
   type ProducerMessage,
 } from "./message.ts";
 import { newMurmur2Partitioner, type Partitioner } from "./partitioner.ts";
-import { type Batch, BrokerSink, PartitionState, type ProducerCore } from "./sink.ts";
-import { sleep } from "../util/sleep.ts";
+import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch } from "./partition_state.ts";
+import { BrokerSink, type PartitionAnswer, type ProducerCore } from "./sink.ts";
+import { judgeAttempt } from "./outcome.ts";
+import { Recovery } from "./recovery.ts";
 
+/** Options of {@link AsyncProducer.close} and {@link AsyncProducer.flush}. */
+export interface ProducerWaitOptions {
+  /**
+   * Give up after this many ms. `close()` then fails every undelivered message (reported on
+   * `errors()` or in its rejection); `flush()` rejects with {@link ErrFlushTimeout}.
+   */
+  timeout?: number;
+}
+
+// A topic as the producer sees it: its partitions and which of them have a leader.
+interface TopicView {
+  md: TopicMetadata;
+  parts: PartitionState[];
+  writable: PartitionState[];
+  partitioner: Partitioner;
+  consistent: boolean;
+}
 
 /**
  * Produces messages asynchronously. Read `errors()` (and `successes()` when
@@ -59,20 +85,22 @@ export class AsyncProducer implements ProducerCore {
   #ownsClient: boolean;
   #successes: Channel<ProducerMessage>;
   #errors: Channel<ProducerError>;
-  #partitioners = new Map<string, Partitioner>();
-  #partitions = new Map<string, PartitionState[]>();
+  #topics = new Map<string, TopicView>();
   #sinks = new Map<number, BrokerSink>();
   #waitingTopics = new Map<string, PendingRecord[]>();
+  #recovery: Recovery;
   #buffered = 0;
   #outstanding = 0;
   #spaceWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #generation = 0;
+  #pendingByGeneration = new Map<number, number>();
+  #flushWaiters: Array<{ generation: number; resolve: () => void }> = [];
   #closing = false;
   #closed = false;
+  #shutdown: Promise<void> | undefined;
   #flushAll = 0;
-  #pid = { id: -1, epoch: -1 };
-  #resetting: Promise<void> | undefined;
-  #recovering = new Set<PartitionState>();
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   #interceptors: ProducerInterceptor[];
   #stats = { requests: 0, batches: 0, records: 0, retriedBatches: 0 };
 
@@ -84,6 +112,11 @@ export class AsyncProducer implements ProducerCore {
     this.#interceptors = this.config.producer.interceptors as ProducerInterceptor[];
     this.#successes = new Channel<ProducerMessage>((m) => this.#release(sizeOf(m)));
     this.#errors = new Channel<ProducerError>((e) => this.#release(sizeOf(e.msg)));
+    this.#recovery = new Recovery(this, {
+      closed: () => this.#closed,
+      sinkFor: (id) => this.#sink(id),
+      fail: (records, err) => this.failed(records, err),
+    });
   }
 
   /** Connects a new client and a producer on it; `close()` closes both. */
@@ -104,35 +137,18 @@ export class AsyncProducer implements ProducerCore {
 
   static async #start(client: Client, owns: boolean): Promise<AsyncProducer> {
     const p = new AsyncProducer(client, owns);
-    if (p.idempotent) await p.#initProducerId();
+    if (p.idempotent) await p.#recovery.initProducerId();
     return p;
-  }
-
-  async #initProducerId(): Promise<void> {
-    const { max, backoff } = this.config.metadata.retry;
-    for (let attempt = 0;; attempt++) {
-      try {
-        const broker = await this.client.anyBroker();
-        const res = await broker.request(InitProducerId, {
-          transactionalId: null,
-          transactionTimeoutMs: 60_000,
-          producerId: -1,
-          producerEpoch: -1,
-        });
-        if (res.errorCode !== 0) throw kafkaError(res.errorCode, "InitProducerId");
-        this.#pid = { id: res.producerId, epoch: res.producerEpoch };
-        return;
-      } catch (e) {
-        const retriable = !(e instanceof KafkaError) || e.retriable;
-        if (!retriable || attempt >= max + 10) throw e;
-        await sleep(backoff * (attempt + 1));
-      }
-    }
   }
 
   /** Producer id and epoch in use (-1/-1 when not idempotent). */
   producerId(): { id: number; epoch: number } {
-    return this.#pid;
+    return { ...this.#recovery.pid };
+  }
+
+  /** @internal ProducerCore: the id and epoch new sequences are taken under. */
+  currentProducerId(): ProducerIdAndEpoch | undefined {
+    return this.idempotent ? this.#recovery.pid : undefined;
   }
 
   /** Delivered messages (only with `producer.return.successes`). */
@@ -171,21 +187,23 @@ export class AsyncProducer implements ProducerCore {
         } catch { /* an interceptor must not break delivery */ }
       }
       if (typeof msg?.topic !== "string" || msg.topic === "") throw new TypeError("message topic must be a non-empty string");
-      rec = pendingRecord(msg, done);
+      rec = pendingRecord(msg, done, Date.now(), this.#generation);
     } catch (e) {
       this.#hold(msg, 64);
-      this.#fail(msg, done, e as Error);
+      this.#failMessage(msg, done, e as Error);
       return;
     }
     this.#hold(msg, rec.size);
     if (this.#closing) {
-      this.#fail(msg, done, new ErrShuttingDown());
+      this.#failMessage(msg, done, new ErrShuttingDown());
       return;
     }
     if (rec.size > this.config.producer.maxMessageBytes) {
-      this.#fail(msg, done, kafkaError(KError.MessageTooLarge, `message of ${rec.size} bytes exceeds producer.maxMessageBytes`));
+      this.#failMessage(msg, done, kafkaError(KError.MessageTooLarge, `message of ${rec.size} bytes exceeds producer.maxMessageBytes`));
       return;
     }
+    this.#pendingByGeneration.set(rec.generation, (this.#pendingByGeneration.get(rec.generation) ?? 0) + 1);
+    this.#armSweep();
     this.#route(rec);
   }
 
@@ -207,10 +225,27 @@ export class AsyncProducer implements ProducerCore {
     if (this.#outstanding === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
+  // A routed record got its result: its flush generation may be complete.
+  #settle(rec: PendingRecord): void {
+    rec.settled = true;
+    const left = (this.#pendingByGeneration.get(rec.generation) ?? 1) - 1;
+    if (left > 0) {
+      this.#pendingByGeneration.set(rec.generation, left);
+      return;
+    }
+    this.#pendingByGeneration.delete(rec.generation);
+    if (this.#flushWaiters.length === 0) return;
+    // Map keys keep insertion order, and generations only grow: the first key is the oldest pending
+    const oldest = this.#pendingByGeneration.keys().next();
+    const still = this.#flushWaiters.filter((w) => !oldest.done && oldest.value <= w.generation);
+    for (const w of this.#flushWaiters) if (!still.includes(w)) w.resolve();
+    this.#flushWaiters = still;
+  }
+
   #route(rec: PendingRecord): void {
     const topic = rec.msg.topic;
-    const parts = this.#partitions.get(topic);
-    if (!parts) {
+    let view = this.#topics.get(topic);
+    if (!view) {
       const waiting = this.#waitingTopics.get(topic);
       if (waiting) {
         waiting.push(rec);
@@ -220,53 +255,78 @@ export class AsyncProducer implements ProducerCore {
       this.#loadTopic(topic);
       return;
     }
-    let partition: number;
+    const md = this.client.cachedTopic(topic);
+    if (md && md !== view.md) view = this.#updateView(view, md);
+    let tp: PartitionState;
     try {
-      let partitioner = this.#partitioners.get(topic);
-      if (!partitioner) {
-        partitioner = (this.config.producer.partitioner ?? newMurmur2Partitioner)(topic) as Partitioner;
-        this.#partitioners.set(topic, partitioner);
-      }
-      partition = partitioner.partition(
+      // Sarama: a partitioner that needs consistency sees every partition; others only writable ones
+      const choices = view.consistent || view.writable.length === 0 ? view.parts : view.writable;
+      const i = view.partitioner.partition(
         { topic, key: rec.key, partition: rec.msg.partition, valueSize: rec.value?.length ?? 0 },
-        parts.length,
+        choices.length,
       );
-      if (!Number.isInteger(partition) || partition < 0 || partition >= parts.length) {
-        throw new SamsaError(`kafka: partitioner returned an invalid partition index ${partition}`);
+      if (!Number.isInteger(i) || i < 0 || i >= choices.length) {
+        throw new SamsaError(`kafka: partitioner returned an invalid partition index ${i}`);
       }
+      tp = choices[i];
     } catch (e) {
-      this.#fail(rec.msg, rec.done, e as Error);
+      this.#failRecord(rec, e as Error);
       return;
     }
-    rec.msg.partition = partition;
-    const tp = parts[partition];
+    rec.msg.partition = tp.partition;
     tp.push(rec);
-    if (tp.sink) tp.sink.wake();
-    else if (!tp.blocked) this.recover(tp);
+    if (tp.blocked) return;
+    if (this.idempotent && tp.holeOrdinal !== Infinity) this.recover(tp);
+    else if (tp.sink) tp.sink.wake();
+    else this.recover(tp);
   }
 
   async #loadTopic(topic: string): Promise<void> {
     let err: Error | undefined;
-    try {
-      await this.client.refreshMetadata(topic);
-      const md = this.client.cachedTopic(topic);
-      if (!md || md.partitions.length === 0) throw kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
-      const states = md.partitions.map((p) => new PartitionState(topic, p.id));
-      for (const s of states) {
-        const leader = md.partitions[s.partition].leader;
-        if (leader >= 0) this.#sink(leader).attach(s);
-        s.leader = leader;
+    for (let attempt = 1;; attempt++) {
+      err = undefined;
+      try {
+        await this.client.refreshMetadata(topic);
+        const md = this.client.cachedTopic(topic);
+        if (!md || md.partitions.length === 0) throw kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
+        const partitioner = (this.config.producer.partitioner ?? newMurmur2Partitioner)(topic) as Partitioner;
+        const view: TopicView = { md, parts: [], writable: [], partitioner, consistent: partitioner.requiresConsistency() };
+        this.#topics.set(topic, this.#updateView(view, md));
+        break;
+      } catch (e) {
+        err = e as Error;
       }
-      this.#partitions.set(topic, states);
-    } catch (e) {
-      err = e as Error;
+      // an unknown topic fails at once; a cluster that cannot be reached is waited for
+      const waiting = this.#waitingTopics.get(topic) ?? [];
+      const retriable = !(err instanceof KafkaError) || (err.retriable && err.code !== KError.UnknownTopicOrPartition);
+      if (!retriable || this.#closed || waiting.length === 0) break;
+      await this.#recovery.backoff(attempt);
     }
     const waiting = this.#waitingTopics.get(topic) ?? [];
     this.#waitingTopics.delete(topic);
     for (const rec of waiting) {
-      if (err) this.#fail(rec.msg, rec.done, err);
+      if (err) this.#failRecord(rec, err);
       else this.#route(rec);
     }
+  }
+
+  // Brings a topic view up to date with newer metadata: added partitions, leaders, writability.
+  #updateView(view: TopicView, md: TopicMetadata): TopicView {
+    view.md = md;
+    for (const p of md.partitions) {
+      let tp = view.parts[p.id];
+      if (!tp) {
+        tp = new PartitionState(md.name, p.id);
+        view.parts[p.id] = tp;
+      }
+      // a partition with batches in flight or recovering moves only through recovery (keeps order)
+      if (p.leader >= 0 && tp.leader !== p.leader && !tp.blocked && tp.inflight.length === 0) {
+        tp.leader = p.leader;
+        this.#sink(p.leader).attach(tp);
+      }
+    }
+    view.writable = view.parts.filter((tp) => md.partitions[tp.partition]?.leader >= 0);
+    return view;
   }
 
   #sink(brokerId: number): BrokerSink {
@@ -278,19 +338,31 @@ export class AsyncProducer implements ProducerCore {
     return s;
   }
 
-  #fail(msg: ProducerMessage, done: ((err?: Error) => void) | undefined, err: Error): void {
-    const pe = new ProducerError(msg, err);
+  // A message that never became a pending record (bad input, closing, too large).
+  #failMessage(msg: ProducerMessage, done: ((err?: Error) => void) | undefined, err: Error): void {
     done?.(err);
-    if (done === undefined && this.config.producer.return.errors) this.#errors.push(pe);
+    if (done === undefined && this.config.producer.return.errors) this.#errors.push(new ProducerError(msg, err));
     else this.#release(sizeOf(msg));
     this.#finishOne();
   }
 
-  /** @internal ProducerCore: a batch was acknowledged. */
-  succeeded(batch: Batch, baseOffset: number, logAppendTime: number): void {
+  #failRecord(rec: PendingRecord, err: Error): void {
+    if (rec.settled) return;
+    this.#settle(rec);
+    this.#failMessage(rec.msg, rec.done, err);
+  }
+
+  /** @internal records failed for good. */
+  failed(records: PendingRecord[], err: Error): void {
+    for (const rec of records) this.#failRecord(rec, err);
+  }
+
+  #succeeded(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
     const returnSuccesses = this.config.producer.return.successes;
     for (let i = 0; i < batch.records.length; i++) {
       const rec = batch.records[i];
+      if (rec.settled) continue;
+      this.#settle(rec);
       const msg = rec.msg;
       msg.partition = batch.tp.partition;
       msg.offset = baseOffset < 0 ? -1 : baseOffset + i;
@@ -304,90 +376,101 @@ export class AsyncProducer implements ProducerCore {
     }
   }
 
-  /** @internal ProducerCore: records failed for good. */
-  failed(records: PendingRecord[], err: Error): void {
-    for (const rec of records) {
-      const pe = new ProducerError(rec.msg, err);
-      if (rec.done) {
-        rec.done(err);
-        this.#release(rec.size);
-      } else if (this.config.producer.return.errors) this.#errors.push(pe);
-      else this.#release(rec.size);
-      this.#finishOne();
+  /** @internal ProducerCore: what a partition's answer (or a failed request) means for a batch. */
+  onResult(b: ProducerBatch, answer: PartitionAnswer | undefined, err: Error | undefined, unsent: boolean): void {
+    const tp = b.tp;
+    tp.answered(b);
+    if (b.done) return; // close() already reported it
+    const code = answer ? answer.errorCode : err ? -1 : 0;
+    if (code === 0 || code === KError.DuplicateSequenceNumber) {
+      b.done = true;
+      tp.failures = 0;
+      this.#succeeded(b, answer?.baseOffset ?? -1, answer?.logAppendTimeMs ?? -1);
+      // the batches before a hole are through: the rest waits for new sequences
+      if (this.idempotent && tp.holeOrdinal !== Infinity && tp.inflight.length === 0) this.recover(tp);
+      return;
     }
+    const p = this.config.producer;
+    const error = err ?? kafkaError(code, `produce to ${tp.topic}/${tp.partition}`, answer?.errorMessage ?? null);
+    const outcome = judgeAttempt(code, err, unsent);
+    b.attempts++;
+    b.lastCode = code;
+    b.maybeWritten ||= outcome.maybeWritten;
+    if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1) {
+      // split in halves over the same sequence range; a single record that is too large fails alone
+      for (const half of tp.split(b)) tp.requeue(half);
+      this.recover(tp);
+      return;
+    }
+    if (code === KError.InvalidRecord && answer && answer.recordErrors.length > 0 && answer.recordErrors.length < b.records.length) {
+      // the broker names the bad records and wrote none: the others go again, under new sequences
+      const bad = new Set(answer.recordErrors.map((e) => e.batchIndex));
+      const detail = answer.recordErrors.map((e) => e.batchIndexErrorMessage).find(Boolean) ?? answer.errorMessage;
+      this.failed(b.records.filter((_, i) => bad.has(i)), kafkaError(code, `produce to ${tp.topic}/${tp.partition}`, detail ?? null));
+      b.records = b.records.filter((_, i) => !bad.has(i));
+      b.encoded = undefined;
+      if (this.idempotent) tp.markHole(b);
+      tp.requeue(b);
+      this.recover(tp);
+      return;
+    }
+    const expired = Date.now() >= b.createdAt + p.deliveryTimeout;
+    if (outcome.retriable && !expired && b.attempts <= p.retry.max && !this.#closed) {
+      tp.requeue(b);
+      this.recover(tp);
+      return;
+    }
+    this.#failBatch(b, expired && outcome.retriable ? new ErrDeliveryTimeout(`${tp.topic}/${tp.partition}`, { cause: error }) : error);
+    this.recover(tp);
   }
 
-  /** @internal ProducerCore: wait for in-flight batches, back off, re-resolve the leader, resume. */
+  // A sequenced batch that fails for good and is certainly not in the log leaves a hole.
+  #failBatch(b: ProducerBatch, err: Error): void {
+    b.done = true;
+    if (this.idempotent && !b.maybeWritten) b.tp.markHole(b);
+    this.failed(b.records, err);
+  }
+
+  /** @internal a partition hit an error: block it until it may go on (see {@link Recovery}). */
   recover(tp: PartitionState): void {
-    tp.blocked = true;
-    if (this.#recovering.has(tp)) return;
-    this.#recovering.add(tp);
-    (async () => {
-      await waitUntil(() => tp.inflight === 0);
-      let attempt = 0;
-      for (;;) {
-        await sleep(this.config.producer.retry.backoff * Math.min(attempt + 1, 10));
-        if (this.#closed) return;
-        if (this.#resetting) await this.#resetting;
-        try {
-          await this.client.refreshMetadata(tp.topic);
-        } catch { /* keep the old view and retry */ }
-        const md = this.client.cachedTopic(tp.topic)?.partitions.find((p) => p.id === tp.partition);
-        if (md && md.leader >= 0) {
-          if (tp.sink && tp.sink.brokerId !== md.leader) tp.sink.detach(tp);
-          tp.leader = md.leader;
-          if (!tp.sink) this.#sink(md.leader).attach(tp);
-          break;
-        }
-        attempt++;
-        if (attempt > this.config.producer.retry.max + 20) {
-          // no leader for a long time: give up on what is queued
-          const records = tp.retry.flatMap((b) => b.records).concat(tp.take(Infinity, Infinity));
-          tp.retry = [];
-          this.failed(records, kafkaError(KError.LeaderNotAvailable, `${tp.topic}/${tp.partition}`));
-          break;
-        }
-      }
-      this.#recovering.delete(tp);
-      tp.blocked = false;
-      tp.sink?.wake();
-    })();
+    this.#recovery.recover(tp);
   }
 
-  /** @internal ProducerCore: the producer epoch is unusable; drain, re-init, re-sequence everything. */
-  resetProducerId(_reason: Error): void {
-    if (this.#resetting) return;
-    for (const parts of this.#partitions.values()) for (const tp of parts) tp.blocked = true;
-    this.#resetting = (async () => {
-      const all = [...this.#partitions.values()].flat();
-      await waitUntil(() => all.every((tp) => tp.inflight === 0));
-      for (;;) {
-        try {
-          await this.#initProducerId();
-          break;
-        } catch {
-          if (this.#closed) return;
-          await sleep(this.config.producer.retry.backoff);
+  // --- delivery timeout: one sweep timer while anything is outstanding
+
+  #armSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#closed) return;
+    const every = Math.max(10, Math.min(1000, Math.floor(this.config.producer.deliveryTimeout / 10)));
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = undefined;
+      this.#sweep();
+      if (this.#pendingByGeneration.size > 0) this.#armSweep();
+    }, every);
+  }
+
+  #sweep(): void {
+    const timeout = this.config.producer.deliveryTimeout;
+    const cutoff = Date.now() - timeout;
+    const err = (where: string): Error => new ErrDeliveryTimeout(`${where} waited more than ${timeout} ms`);
+    for (const [topic, recs] of this.#waitingTopics) {
+      const expired = recs.filter((r) => r.sentAt <= cutoff);
+      if (expired.length === 0) continue;
+      this.#waitingTopics.set(topic, recs.filter((r) => r.sentAt > cutoff));
+      this.failed(expired, err(`topic ${topic}`));
+    }
+    for (const view of this.#topics.values()) {
+      for (const tp of view.parts) {
+        if (!tp) continue;
+        const old = tp.retry.filter((b) => b.createdAt <= cutoff);
+        if (old.length > 0) {
+          tp.retry = tp.retry.filter((b) => b.createdAt > cutoff);
+          for (const b of old) this.#failBatch(b, err(`${tp.topic}/${tp.partition}`));
         }
+        const queued = tp.takeExpired(cutoff);
+        if (queued.length > 0) this.failed(queued, err(`${tp.topic}/${tp.partition}`));
+        if (old.length > 0 && this.idempotent && tp.holeOrdinal !== Infinity && !tp.blocked) this.recover(tp);
       }
-      for (const tp of all) {
-        // unacknowledged batches become plain records again and get sequences under the new epoch
-        const records = tp.retry.flatMap((b) => b.records);
-        tp.retry = [];
-        tp.unshift(records);
-        tp.nextSequence = 0;
-      }
-    })().finally(() => {
-      this.#resetting = undefined;
-      for (const parts of this.#partitions.values()) {
-        for (const tp of parts) {
-          if (this.#recovering.has(tp)) continue;
-          tp.blocked = false;
-          if (tp.sink) tp.sink.wake();
-          else this.recover(tp);
-        }
-      }
-    });
+    }
   }
 
   /** @internal ProducerCore */
@@ -408,20 +491,50 @@ export class AsyncProducer implements ProducerCore {
     return this.#closing || this.#flushAll > 0;
   }
 
-  /** Sends everything queued now, ignoring the flush thresholds, and waits until it is acknowledged. */
-  async flush(): Promise<void> {
+  /** @internal the state of one partition, for tests. */
+  _partitionState(topic: string, partition: number): PartitionState | undefined {
+    return this.#topics.get(topic)?.parts[partition];
+  }
+
+  /**
+   * Sends everything queued now, ignoring the flush thresholds, and resolves once every message
+   * sent before the call has its result (messages sent meanwhile are not waited for). With
+   * `timeout`, rejects with {@link ErrFlushTimeout} listing the messages still without a result.
+   */
+  async flush(options: ProducerWaitOptions = {}): Promise<void> {
+    const generation = this.#generation++;
+    const oldest = this.#pendingByGeneration.keys().next();
+    if (oldest.done || oldest.value > generation) return;
     this.#flushAll++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       for (const s of this.#sinks.values()) s.wake();
-      if (this.#outstandingInProducer() > 0) await new Promise<void>((r) => this.#idleWaiters.push(r));
+      const done = new Promise<boolean>((resolve) => this.#flushWaiters.push({ generation, resolve: () => resolve(true) }));
+      const timedOut = options.timeout === undefined
+        ? done
+        : Promise.race([done, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.timeout)))]);
+      if (!(await timedOut)) {
+        throw new ErrFlushTimeout(options.timeout!, this.#unsettled().filter((r) => r.generation <= generation).map((r) => r.msg));
+      }
     } finally {
+      clearTimeout(timer);
       this.#flushAll--;
     }
   }
 
-  // messages not yet completed (results waiting on the channels are complete)
-  #outstandingInProducer(): number {
-    return this.#outstanding;
+  // Every routed record without a result yet (a slow path, for timeouts).
+  #unsettled(): PendingRecord[] {
+    const out: PendingRecord[] = [];
+    for (const recs of this.#waitingTopics.values()) out.push(...recs);
+    for (const view of this.#topics.values()) {
+      for (const tp of view.parts) {
+        if (!tp) continue;
+        for (const b of tp.inflight) out.push(...b.records);
+        for (const b of tp.retry) out.push(...b.records);
+        for (let i = tp.queueHead; i < tp.queue.length; i++) out.push(tp.queue[i]);
+      }
+    }
+    return out.filter((r) => !r.settled);
   }
 
   /** Starts shutting down: stops accepting messages and flushes; results channels close when done. */
@@ -429,9 +542,12 @@ export class AsyncProducer implements ProducerCore {
     if (this.#closing) return;
     this.#closing = true;
     for (const s of this.#sinks.values()) s.wake();
-    (async () => {
+    this.#shutdown = (async () => {
       if (this.#outstanding > 0) await new Promise<void>((r) => this.#idleWaiters.push(r));
       this.#closed = true;
+      this.#recovery.stop();
+      clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
       for (const s of this.#sinks.values()) s.close();
       this.#successes.close();
       this.#errors.close();
@@ -441,16 +557,46 @@ export class AsyncProducer implements ProducerCore {
 
   /**
    * Flushes, waits for every message to be delivered or failed, closes the result channels, and
-   * rejects with {@link ProducerErrors} listing failures nobody read from `errors()`.
+   * rejects with {@link ProducerErrors} listing failures nobody read from `errors()`. With
+   * `timeout`, every message still undelivered at the deadline fails with `ErrShuttingDown`, so it
+   * returns by then. Successes nobody read stay readable on `successes()` until it ends.
    */
-  async close(): Promise<void> {
+  async close(options: ProducerWaitOptions = {}): Promise<void> {
     this.asyncClose();
-    if (this.#outstanding > 0) await new Promise<void>((r) => this.#idleWaiters.push(r));
-    await waitUntil(() => this.#closed);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (this.#outstanding > 0) {
+      const idle = new Promise<void>((r) => this.#idleWaiters.push(r));
+      if (options.timeout === undefined) await idle;
+      else {
+        const t = options.timeout;
+        const inTime = await Promise.race([idle.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), t)))]);
+        clearTimeout(timer);
+        if (!inTime) this.#abandon(new ErrShuttingDown(`not delivered within close's timeout of ${t} ms`));
+      }
+    }
+    await this.#shutdown;
     const unread = this.#errors.drain();
-    this.#successes.drain();
-    if (this.#ownsClient) await this.client.close();
     if (unread.length > 0) throw new ProducerErrors(unread);
+  }
+
+  // Fails every message without a result (close's deadline). Late answers are ignored (batch.done).
+  #abandon(err: Error): void {
+    for (const view of this.#topics.values()) {
+      for (const tp of view.parts) {
+        if (!tp) continue;
+        for (const b of [...tp.inflight, ...tp.retry]) b.done = true;
+      }
+    }
+    const records = this.#unsettled();
+    for (const view of this.#topics.values()) {
+      for (const tp of view.parts) {
+        if (!tp) continue;
+        tp.retry = [];
+        tp.take(Infinity, Infinity);
+      }
+    }
+    this.#waitingTopics.clear();
+    this.failed(records, err);
   }
 
   /** `await using producer = ...` closes it. */
@@ -464,12 +610,4 @@ const SIZE: unique symbol = Symbol("samsa.bufferedSize");
 type Sized = ProducerMessage & { [SIZE]?: number };
 function sizeOf(msg: ProducerMessage): number {
   return (msg as Sized)?.[SIZE] ?? 64;
-}
-
-async function waitUntil(cond: () => boolean): Promise<void> {
-  let delay = 1;
-  while (!cond()) {
-    await sleep(delay);
-    delay = Math.min(delay * 2, 20);
-  }
 }

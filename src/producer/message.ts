@@ -96,14 +96,40 @@ export interface PendingRecord {
   size: number;
   /** Completion hook (SyncProducer); called once with the error or nothing. */
   done: ((err?: Error) => void) | undefined;
+  /** When `send()` took it (ms since the epoch): `producer.deliveryTimeout` counts from here. */
+  sentAt: number;
+  /** The producer's flush generation when it was sent: `flush()` waits for its own generation. */
+  generation: number;
+  /** Its result was reported (guards against a second report after `close()`'s deadline). */
+  settled: boolean;
 }
 
 /** Builds the pending form of a message; throws TypeError on a bad key/value type. */
-export function pendingRecord(msg: ProducerMessage, done?: (err?: Error) => void): PendingRecord {
+export function pendingRecord(
+  msg: ProducerMessage,
+  done: ((err?: Error) => void) | undefined,
+  now: number,
+  generation: number,
+): PendingRecord {
   const key = toBytes(msg.key);
   const value = toBytes(msg.value);
   const headers = (msg.headers ?? []).map((h) => ({ key: h.key, value: toBytes(h.value) }));
   let size = 21 + (key?.length ?? 0) + (value?.length ?? 0);
   for (const h of headers) size += 10 + h.key.length * 3 + (h.value?.length ?? 0);
-  return { msg, key, value, headers, timestamp: msg.timestamp ?? Date.now(), size, done };
+  return { msg, key, value, headers, timestamp: msg.timestamp ?? now, size, done, sentAt: now, generation, settled: false };
+}
+
+/**
+ * `flush({ timeout })` ran out of time. The messages listed have no result yet and stay in the
+ * producer: each still arrives on `successes()`/`errors()` (or settles its `sendMessage`) later.
+ */
+export class ErrFlushTimeout extends SamsaError {
+  /** Messages sent before the flush that had no result at its deadline. */
+  readonly undelivered: readonly ProducerMessage[];
+  /** @param timeout the flush timeout in ms @param undelivered the messages without a result */
+  constructor(timeout: number, undelivered: readonly ProducerMessage[]) {
+    super(`kafka: flush timed out after ${timeout} ms with ${undelivered.length} messages undelivered`);
+    this.name = "ErrFlushTimeout";
+    this.undelivered = undelivered;
+  }
 }

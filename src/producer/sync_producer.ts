@@ -7,7 +7,7 @@
  */
 import type { Client } from "../client.ts";
 import type { ConfigOverrides } from "../config.ts";
-import { AsyncProducer } from "./async_producer.ts";
+import { AsyncProducer, type ProducerWaitOptions } from "./async_producer.ts";
 import { ProducerError, ProducerErrors, type ProducerMessage } from "./message.ts";
 
 /**
@@ -72,9 +72,12 @@ export class SyncProducer {
     if (failures.length > 0) throw new ProducerErrors(failures);
   }
 
-  /** Flushes and shuts down. */
-  close(): Promise<void> {
-    return this.#async.close();
+  /**
+   * Waits for every message to have its result and shuts down; with `timeout`, what is still
+   * undelivered at the deadline fails (its `sendMessage` rejects) and it returns by then.
+   */
+  close(options: ProducerWaitOptions = {}): Promise<void> {
+    return this.#async.close(options);
   }
 
   /** `await using producer = ...` closes it. */

@@ -1,0 +1,263 @@
+/**
+ * One partition's producer-side state: the records waiting for a batch, the batches sent and not
+ * yet answered, the batches waiting to be sent again, and — with idempotence — the partition's own
+ * producer id, epoch and sequence numbers (the Java client's TxnPartitionEntry).
+ *
+ * Invariants (DESIGN.md, "Producer sequences"):
+ * - A batch keeps its sequence, producer id/epoch and bytes across retries; the broker
+ *   de-duplicates a re-sent batch against its last five batches of this producer.
+ * - At most {@link MAX_UNACKED} sequenced batches are unacknowledged (in flight + waiting to be
+ *   retried), and no new batch is sequenced while a retry waits. So a batch that may have been
+ *   written is still inside the broker's de-duplication window when it is sent again.
+ * - Sequences are rewritten (under a new epoch) only for batches the broker cannot have written:
+ *   those after a "hole" (a sequenced batch that failed for good and was certainly not written,
+ *   or the first outstanding batch answered OUT_OF_ORDER_SEQUENCE_NUMBER). Kafka appends a
+ *   producer's batches only contiguously, so nothing after a hole is in the log.
+ * - Batches are ordered by `ordinal` (the position of their first record in the partition's send
+ *   order, a non-wrapping counter), never by raw sequence numbers, which wrap at 2^31.
+ *
+ * @module
+ */
+import type { PendingRecord } from "./message.ts";
+import type { BrokerSink } from "./sink.ts";
+
+/** Kafka keeps the metadata of a producer's last five batches per partition for de-duplication. */
+export const MAX_UNACKED = 5;
+
+/** Sequence numbers are int32 and wrap from 2^31 - 1 to 0 (Kafka's `incrementSequence`). */
+export const SEQUENCE_MODULUS = 2 ** 31;
+
+/** A batch of one partition's records. */
+export interface ProducerBatch {
+  /** Its partition. */
+  readonly tp: PartitionState;
+  /** The records, in send order. */
+  records: PendingRecord[];
+  /** Position of the first record in the partition's send order; orders retries (never wraps). */
+  ordinal: number;
+  /** First sequence number, or -1 when not idempotent. */
+  baseSequence: number;
+  /** Producer id the sequence belongs to (-1 when not idempotent). */
+  producerId: number;
+  /** Producer epoch the sequence belongs to. */
+  producerEpoch: number;
+  /** The encoded record batch, kept so that a retry sends the same bytes. */
+  encoded: Uint8Array | undefined;
+  /** Attempts that failed so far. */
+  attempts: number;
+  /** Send time of its oldest record: the batch expires `producer.deliveryTimeout` after it. */
+  createdAt: number;
+  /** An attempt ended without a definite answer (timeout, lost connection): it may be in the log. */
+  maybeWritten: boolean;
+  /** Error code of the last failed attempt (0: none yet). */
+  lastCode: number;
+  /** Its result was reported; a late answer is ignored. */
+  done: boolean;
+}
+
+/** Producer id and epoch. */
+export interface ProducerIdAndEpoch {
+  /** Producer id, -1 when none. */
+  readonly id: number;
+  /** Epoch, -1 when none. */
+  readonly epoch: number;
+}
+
+/** One partition's producer-side state. */
+export class PartitionState {
+  /** Topic. */
+  readonly topic: string;
+  /** Partition. */
+  readonly partition: number;
+  /** Records not yet in a batch, in send order, from `queueHead`. */
+  queue: PendingRecord[] = [];
+  /** Index of the first queued record. */
+  queueHead = 0;
+  /** Bytes (upper bound) of the queued records. */
+  queuedBytes = 0;
+  /** Batches sent and not answered, in send order. */
+  readonly inflight: ProducerBatch[] = [];
+  /** Batches to send again, in ordinal order; they go before anything new. */
+  retry: ProducerBatch[] = [];
+  /** Ordinal from which sequences must be rewritten under a new epoch; Infinity when none. */
+  holeOrdinal = Infinity;
+  /** The producer id and epoch this partition's sequences belong to. */
+  producerId = -1;
+  /** See {@link producerId}. */
+  producerEpoch = -1;
+  /** The sequence number the next new batch gets. */
+  nextSequence = 0;
+  /** Recovering (waiting for answers, a new leader or a new epoch): nothing is sent. */
+  blocked = false;
+  /** Leader's broker id, -1 when unknown. */
+  leader = -1;
+  /** The sink of the leader. */
+  sink: BrokerSink | undefined;
+  /** Failed attempts in a row (exponential backoff). */
+  failures = 0;
+  #nextOrdinal = 0;
+  #drained: Array<() => void> = [];
+
+  /** @param topic the topic @param partition the partition */
+  constructor(topic: string, partition: number) {
+    this.topic = topic;
+    this.partition = partition;
+  }
+
+  /** Records waiting for a batch. */
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Sequenced batches not acknowledged yet. */
+  get unacked(): number {
+    return this.inflight.length + this.retry.length;
+  }
+
+  /** Whether anything waits to be sent. */
+  hasWork(): boolean {
+    return this.retry.length > 0 || this.queued > 0;
+  }
+
+  /** Queues a record. */
+  push(r: PendingRecord): void {
+    this.queue.push(r);
+    this.queuedBytes += r.size;
+  }
+
+  /** Takes records off the queue, up to `maxBytes` and `maxCount` (at least one). */
+  take(maxBytes: number, maxCount: number): PendingRecord[] {
+    const out: PendingRecord[] = [];
+    let bytes = 61; // record batch header
+    while (this.queueHead < this.queue.length && out.length < maxCount) {
+      const r = this.queue[this.queueHead];
+      if (out.length > 0 && bytes + r.size > maxBytes) break;
+      out.push(r);
+      bytes += r.size;
+      this.queue[this.queueHead++] = undefined as unknown as PendingRecord;
+      this.queuedBytes -= r.size;
+    }
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return out;
+  }
+
+  /** Removes and returns the queued records from the front whose `sentAt` is at or before `cutoff`. */
+  takeExpired(cutoff: number): PendingRecord[] {
+    let n = 0;
+    while (this.queueHead + n < this.queue.length && this.queue[this.queueHead + n].sentAt <= cutoff) n++;
+    return n === 0 ? [] : this.take(Infinity, n);
+  }
+
+  /**
+   * Makes a batch of `records`. With idempotence it gets the next sequence numbers; a partition
+   * with nothing unacknowledged first moves to the producer's current id and epoch (sequence 0).
+   */
+  newBatch(records: PendingRecord[], pid: ProducerIdAndEpoch | undefined): ProducerBatch {
+    const batch: ProducerBatch = {
+      tp: this,
+      records,
+      ordinal: this.#nextOrdinal,
+      baseSequence: -1,
+      producerId: -1,
+      producerEpoch: -1,
+      encoded: undefined,
+      attempts: 0,
+      createdAt: records[0].sentAt,
+      maybeWritten: false,
+      lastCode: 0,
+      done: false,
+    };
+    this.#nextOrdinal += records.length;
+    if (pid) {
+      if ((pid.id !== this.producerId || pid.epoch !== this.producerEpoch) && this.unacked === 0) {
+        this.producerId = pid.id;
+        this.producerEpoch = pid.epoch;
+        this.nextSequence = 0;
+      }
+      batch.baseSequence = this.nextSequence;
+      batch.producerId = this.producerId;
+      batch.producerEpoch = this.producerEpoch;
+      this.nextSequence = (this.nextSequence + records.length) % SEQUENCE_MODULUS;
+    }
+    return batch;
+  }
+
+  /** Splits a batch that was too large into two with the same sequence range (no hole). */
+  split(b: ProducerBatch): [ProducerBatch, ProducerBatch] {
+    const half = Math.ceil(b.records.length / 2);
+    const part = (records: PendingRecord[], ordinal: number, seq: number): ProducerBatch => ({
+      ...b,
+      records,
+      ordinal,
+      baseSequence: seq,
+      encoded: undefined,
+      createdAt: Math.min(...records.map((r) => r.sentAt)),
+      maybeWritten: false,
+    });
+    const seq2 = b.baseSequence < 0 ? -1 : (b.baseSequence + half) % SEQUENCE_MODULUS;
+    return [part(b.records.slice(0, half), b.ordinal, b.baseSequence), part(b.records.slice(half), b.ordinal + half, seq2)];
+  }
+
+  /** Sends a batch: it joins the in-flight list. */
+  sent(b: ProducerBatch): void {
+    this.inflight.push(b);
+  }
+
+  /** An in-flight batch got its answer (or its request failed): it leaves the in-flight list. */
+  answered(b: ProducerBatch): void {
+    const i = this.inflight.indexOf(b);
+    if (i >= 0) this.inflight.splice(i, 1);
+    if (this.inflight.length === 0) for (const w of this.#drained.splice(0)) w();
+  }
+
+  /** Resolves when no batch of this partition is in flight. */
+  whenDrained(): Promise<void> {
+    if (this.inflight.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Puts a batch back to be sent again, in ordinal order. */
+  requeue(b: ProducerBatch): void {
+    let i = this.retry.length;
+    while (i > 0 && this.retry[i - 1].ordinal > b.ordinal) i--;
+    this.retry.splice(i, 0, b);
+  }
+
+  /** Marks the batch as certainly not written and failed for good: what follows needs new sequences. */
+  markHole(b: ProducerBatch): void {
+    if (b.baseSequence >= 0 && b.ordinal < this.holeOrdinal) this.holeOrdinal = b.ordinal;
+  }
+
+  /**
+   * Whether the partition must move to a new epoch before sending: a hole lies before everything it
+   * still has to send. Only meaningful when nothing is in flight.
+   */
+  needsNewEpoch(): boolean {
+    if (this.holeOrdinal === Infinity) return false;
+    return this.retry.length === 0 || this.retry[0].ordinal >= this.holeOrdinal;
+  }
+
+  /**
+   * Rewrites the sequences of every batch waiting for a retry under `pid`, from 0 in order (they are
+   * all after a hole, so none of them is in the log), and continues from there.
+   */
+  resequence(pid: ProducerIdAndEpoch): void {
+    let seq = 0;
+    for (const b of this.retry) {
+      b.producerId = pid.id;
+      b.producerEpoch = pid.epoch;
+      b.baseSequence = seq;
+      b.encoded = undefined;
+      b.maybeWritten = false;
+      b.lastCode = 0;
+      seq = (seq + b.records.length) % SEQUENCE_MODULUS;
+    }
+    this.producerId = pid.id;
+    this.producerEpoch = pid.epoch;
+    this.nextSequence = seq;
+    this.holeOrdinal = Infinity;
+  }
+}
