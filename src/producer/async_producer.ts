@@ -385,6 +385,7 @@ export class AsyncProducer implements ProducerCore {
     if (code === 0 || code === KError.DuplicateSequenceNumber) {
       b.done = true;
       tp.failures = 0;
+      if (b.producerId === tp.producerId && b.producerEpoch === tp.producerEpoch) tp.ackedAt = Date.now();
       this.#succeeded(b, answer?.baseOffset ?? -1, answer?.logAppendTimeMs ?? -1);
       // the batches before a hole are through: the rest waits for new sequences
       if (this.idempotent && tp.holeOrdinal !== Infinity && tp.inflight.length === 0) this.recover(tp);

@@ -13,6 +13,10 @@
  *   those after a "hole" (a sequenced batch that failed for good and was certainly not written,
  *   or the first outstanding batch answered OUT_OF_ORDER_SEQUENCE_NUMBER). Kafka appends a
  *   producer's batches only contiguously, so nothing after a hole is in the log.
+ * - A broker that has no state for this producer on the partition accepts ANY sequence (Kafka's
+ *   checkSequence, so that expired producers can go on). Pipelining there would let a later batch
+ *   overtake a refused earlier one, so a partition without a recent acknowledgement under its
+ *   current id and epoch ({@link PartitionState.confirmed}) has one batch in flight at a time.
  * - Batches are ordered by `ordinal` (the position of their first record in the partition's send
  *   order, a non-wrapping counter), never by raw sequence numbers, which wrap at 2^31.
  *
@@ -55,6 +59,13 @@ export interface ProducerBatch {
   done: boolean;
 }
 
+/**
+ * How long an acknowledgement vouches for the broker's state of this producer on a partition.
+ * Brokers drop a producer's state after `producer.id.expiration.ms` without writes (1 day by
+ * default); a minute is far inside any sane setting and costs one round trip after an idle minute.
+ */
+export const CONFIRMED_FOR_MS = 60_000;
+
 /** Producer id and epoch. */
 export interface ProducerIdAndEpoch {
   /** Producer id, -1 when none. */
@@ -95,6 +106,8 @@ export class PartitionState {
   sink: BrokerSink | undefined;
   /** Failed attempts in a row (exponential backoff). */
   failures = 0;
+  /** When a batch was last acknowledged under the current id and epoch (0: never). */
+  ackedAt = 0;
   #nextOrdinal = 0;
   #drained: Array<() => void> = [];
 
@@ -112,6 +125,11 @@ export class PartitionState {
   /** Sequenced batches not acknowledged yet. */
   get unacked(): number {
     return this.inflight.length + this.retry.length;
+  }
+
+  /** Whether the broker surely holds this producer's state here, so batches may be pipelined. */
+  confirmed(now: number): boolean {
+    return this.ackedAt > 0 && now - this.ackedAt < CONFIRMED_FOR_MS;
   }
 
   /** Whether anything waits to be sent. */
@@ -176,6 +194,7 @@ export class PartitionState {
         this.producerId = pid.id;
         this.producerEpoch = pid.epoch;
         this.nextSequence = 0;
+        this.ackedAt = 0;
       }
       batch.baseSequence = this.nextSequence;
       batch.producerId = this.producerId;
@@ -259,5 +278,6 @@ export class PartitionState {
     this.producerEpoch = pid.epoch;
     this.nextSequence = seq;
     this.holeOrdinal = Infinity;
+    this.ackedAt = 0;
   }
 }

@@ -130,9 +130,13 @@ export class BrokerSink {
   #offer(tp: PartitionState, maxRecords: number): ProducerBatch | undefined {
     if (tp.blocked) return undefined;
     const idempotent = this.#core.idempotent;
+    // until the broker surely knows this producer here, one batch at a time (see PartitionState)
+    if (idempotent && tp.inflight.length > 0 && !tp.confirmed(Date.now())) return undefined;
     if (tp.retry.length > 0) {
       // retries go first and in order; a new batch waits until every retry was sent again
       if (idempotent && tp.inflight.length >= MAX_UNACKED) return undefined;
+      // past a hole, sequences are rewritten first (recovery starts once the earlier ones answered)
+      if (idempotent && tp.retry[0].ordinal >= tp.holeOrdinal) return undefined;
       return tp.retry.shift();
     }
     if (tp.queued === 0) return undefined;
