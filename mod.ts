@@ -89,6 +89,7 @@ export {
   ErrRequestTimeout,
   ErrShuttingDown,
   ErrDeliveryTimeout,
+  ErrWriteTimeout,
   ErrUnsupportedVersion,
   KafkaError,
   PacketDecodingError,

@@ -9,6 +9,16 @@
  * - Every frame queued in one tick leaves in a single socket write (`#out` is flushed in a microtask).
  * - A timed-out request closes the connection: its late answer would otherwise be matched to the
  *   next request.
+ * - Write backpressure: a request without a response (Produce with acks=0) resolves only once its
+ *   bytes are in the socket and the socket's queue is below its high-water mark
+ *   (`Socket.whenWritable`); until then it holds one of the `net.maxOpenRequests` slots. So what a
+ *   connection queues stays bounded by that mark plus `maxOpenRequests` frames however slowly the
+ *   peer reads.
+ * - `net.writeTimeout`: bytes handed to the socket must be taken by the operating system within
+ *   it, or the connection fails with `ErrWriteTimeout`. One timer per connection, armed only while
+ *   bytes are pending: when it fires, any byte that was already queued when it was armed and is
+ *   still pending has waited at least `writeTimeout` (so a connection that drains in time is never
+ *   failed; a stuck one fails between 1× and 2× `writeTimeout` after its oldest byte was queued).
  * - Any malformed frame closes the connection and fails every pending request with the
  *   PacketDecodingError; memory held for a partial frame never exceeds the bytes actually received.
  *
@@ -22,6 +32,7 @@ import {
   ErrNotConnected,
   ErrRequestTimeout,
   ErrUnsupportedVersion,
+  ErrWriteTimeout,
   KafkaError,
   PacketDecodingError,
   PacketEncodingError,
@@ -52,6 +63,12 @@ interface Pending {
 
 interface Waiter {
   run: () => void;
+  reject: (e: Error) => void;
+}
+
+// A request without a response, waiting for its bytes to be accepted below the high-water mark.
+interface Unwritten {
+  resolve: () => void;
   reject: (e: Error) => void;
 }
 
@@ -102,6 +119,14 @@ export class Broker extends BrokerApis {
   #waiters: Waiter[] = [];
   #out = new Writer(4096);
   #flushScheduled = false;
+  // requests without a response: encoded into #out (not flushed yet) / flushed, awaiting whenWritable
+  #unflushed: Unwritten[] = [];
+  #unwritten = new Set<Unwritten[]>();
+  #unwrittenCount = 0;
+  // net.writeTimeout: bytes handed to the socket, and the check armed while some are pending
+  #sent = 0;
+  #writeTarget = 0;
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
   // receive side: chunks of the frame being assembled (copies), and how many bytes they hold
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -207,6 +232,7 @@ export class Broker extends BrokerApis {
       throw new ErrConnectionClosed(`${this.#addr}: closed while connecting`);
     }
     this.#socket = socket;
+    this.#sent = 0;
     this.#resetReceive();
     await this.#negotiate();
   }
@@ -285,8 +311,10 @@ export class Broker extends BrokerApis {
         }
         this.#scheduleFlush();
         if (api.noResponse?.(req)) {
-          this.#releaseSlot();
-          return resolve(undefined as Res);
+          // holds its slot until the socket takes its bytes below the high-water mark
+          this.#unflushed.push({ resolve: () => resolve(undefined as Res), reject });
+          this.#unwrittenCount++;
+          return;
         }
         const pending: Pending = {
           correlationId,
@@ -314,12 +342,12 @@ export class Broker extends BrokerApis {
           }
         }
       };
-      if (opening || this.#inflight.length - this.#inflightHead < this.#config.net.maxOpenRequests) run();
+      if (opening || this.#inflight.length - this.#inflightHead + this.#unwrittenCount < this.#config.net.maxOpenRequests) run();
       else this.#waiters.push({ run, reject });
     });
   }
 
-  // A slot freed without a response (acks=0, encoding failure): let the next waiter send.
+  // A slot freed without a response (written acks=0, encoding failure): let the next waiter send.
   #releaseSlot(): void {
     const w = this.#waiters.shift();
     if (w) queueMicrotask(w.run);
@@ -333,8 +361,51 @@ export class Broker extends BrokerApis {
       if (this.#out.pos === 0) return;
       const bytes = this.#out.toBytes();
       this.#out.reset();
-      this.#socket?.write(bytes);
+      const socket = this.#socket;
+      if (!socket) return;
+      socket.write(bytes);
+      this.#sent += bytes.length;
+      if (this.#writeTimer === undefined) this.#armWriteTimer();
+      if (this.#unflushed.length > 0) this.#awaitWritable(socket, this.#unflushed);
     });
+  }
+
+  // The requests without a response in this flush resolve once the socket is below its mark.
+  #awaitWritable(socket: Socket, batch: Unwritten[]): void {
+    this.#unflushed = [];
+    this.#unwritten.add(batch);
+    const generation = this.#generation;
+    const done = (): void => {
+      // a teardown in between has rejected them already
+      if (generation !== this.#generation || !this.#unwritten.delete(batch)) return;
+      this.#unwrittenCount -= batch.length;
+      for (const u of batch) {
+        u.resolve();
+        this.#releaseSlot();
+      }
+    };
+    if (socket.whenWritable) socket.whenWritable().then(done, done);
+    else queueMicrotask(done); // a transport without backpressure: as soon as it is queued
+  }
+
+  #armWriteTimer(): void {
+    const timeout = this.#config.net.writeTimeout;
+    this.#writeTarget = this.#sent;
+    this.#writeTimer = setTimeout(() => {
+      this.#writeTimer = undefined;
+      const socket = this.#socket;
+      if (!socket) return;
+      const pending = socket.pendingBytes;
+      // bytes the OS has taken of all handed to this socket; everything up to #writeTarget was
+      // queued at least `timeout` ago
+      if (this.#sent - pending < this.#writeTarget) {
+        this.#fail(
+          new ErrWriteTimeout(
+            `${this.#addr}: ${pending} bytes queued on the connection not taken by the socket within net.writeTimeout (${timeout} ms)`,
+          ),
+        );
+      } else if (pending > 0) this.#armWriteTimer();
+    }, timeout);
   }
 
   #resetReceive(): void {
@@ -439,8 +510,15 @@ export class Broker extends BrokerApis {
     this.#inflightHead = 0;
     const waiters = this.#waiters;
     this.#waiters = [];
+    const unwritten = [...this.#unwritten].flat().concat(this.#unflushed);
+    this.#unwritten.clear();
+    this.#unflushed = [];
+    this.#unwrittenCount = 0;
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
     this.#out.reset();
     this.#resetReceive();
+    for (const u of unwritten) u.reject(err);
     for (const p of pending) {
       clearTimeout(p.timer);
       p.reject(err);

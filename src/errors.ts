@@ -129,6 +129,15 @@ export const ErrRequestTimeout: new (detail?: string, options?: ErrorOptions) =>
   "ErrRequestTimeout",
   "kafka: request timed out",
 );
+/**
+ * Bytes queued on a connection were not taken by the operating system within `net.writeTimeout`
+ * (the peer stopped reading, the socket buffers are full). The connection is closed and every
+ * request pending on it fails with this error.
+ */
+export const ErrWriteTimeout: new (detail?: string, options?: ErrorOptions) => SamsaError = simple(
+  "ErrWriteTimeout",
+  "kafka: write timed out",
+);
 /** The broker does not support any version of an API that this client can speak. */
 export const ErrUnsupportedVersion: new (detail?: string, options?: ErrorOptions) => SamsaError = simple(
   "ErrUnsupportedVersion",

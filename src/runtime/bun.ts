@@ -12,6 +12,8 @@ import { WriteQueue } from "./write_queue.ts";
 interface BunSocket {
   write(data: Uint8Array): number;
   end(): void;
+  pause(): void;
+  resume(): void;
   setNoDelay?(v: boolean): void;
   setKeepAlive?(v: boolean, ms?: number): void;
   data: State | undefined;
@@ -62,6 +64,15 @@ function attach(raw: BunSocket): State {
     },
     get pendingBytes() {
       return state.queue.pending;
+    },
+    whenWritable() {
+      return state.queue.whenWritable();
+    },
+    pause() {
+      if (!state.closed) raw.pause();
+    },
+    resume() {
+      if (!state.closed) raw.resume();
     },
     close() {
       if (state.closed) return;

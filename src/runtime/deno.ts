@@ -10,9 +10,14 @@ import { WriteQueue } from "./write_queue.ts";
 function wrap(conn: Deno.Conn, getHandlers: () => SocketHandlers | undefined): Socket {
   let closed = false;
   let notified = false;
+  // pause(): the read loop waits on this gate before its next read, so the kernel buffers fill
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
   const finish = (err?: Error): void => {
     closed = true;
     queue.close();
+    const g = gate; // let a paused read loop end
+    gate = undefined;
+    g?.open();
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -25,6 +30,8 @@ function wrap(conn: Deno.Conn, getHandlers: () => SocketHandlers | undefined): S
     const buf = new Uint8Array(256 * 1024);
     try {
       for (;;) {
+        while (gate) await gate.promise;
+        if (closed) break;
         const n = await conn.read(buf);
         if (n === null) break;
         getHandlers()?.onData(buf.subarray(0, n));
@@ -40,6 +47,20 @@ function wrap(conn: Deno.Conn, getHandlers: () => SocketHandlers | undefined): S
     },
     get pendingBytes() {
       return queue.pending;
+    },
+    whenWritable() {
+      return queue.whenWritable();
+    },
+    pause() {
+      if (gate || closed) return;
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      gate = { promise, open };
+    },
+    resume() {
+      const g = gate;
+      gate = undefined;
+      g?.open();
     },
     close() {
       if (!closed) finish();

@@ -10,17 +10,28 @@ import { WriteQueue } from "./write_queue.ts";
 
 function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined): Socket {
   let closed = false;
-  // node:net takes every byte but reports backpressure; wait for 'drain' before the next flush
+  // node:net takes every byte but reports backpressure; wait for 'drain' before the next flush.
+  // What node:net buffers (writableLength) counts as pending: the OS does not have it yet.
   const queue = new WriteQueue(
     (data) => sock.write(data) ? data.length : new Promise<number>((r) => sock.once("drain", () => r(data.length))),
     (e) => finish(e),
+    { held: () => sock.writableLength },
   );
   const s: Socket = {
     write(data) {
       if (!closed) queue.push(data);
     },
     get pendingBytes() {
-      return queue.pending + sock.writableLength;
+      return queue.pending;
+    },
+    whenWritable() {
+      return queue.whenWritable();
+    },
+    pause() {
+      sock.pause();
+    },
+    resume() {
+      sock.resume();
     },
     close() {
       if (closed) return;

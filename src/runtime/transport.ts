@@ -54,8 +54,29 @@ export interface Socket {
    * writes and backpressure are handled inside. The caller must not modify `data` afterwards.
    */
   write(data: Uint8Array): void;
-  /** Bytes queued but not yet handed to the operating system. */
+  /**
+   * Bytes queued but not yet taken by the operating system (including bytes inside a write the
+   * runtime has not completed). The layer above derives write progress from it, so it must not
+   * count bytes the OS already has.
+   */
   readonly pendingBytes: number;
+  /**
+   * Write backpressure (optional for user-supplied transports; the three built-in ones have it).
+   * Resolves once {@link pendingBytes} is below the socket's high-water mark (1 MiB in the built-in
+   * adapters, see `WRITE_HIGH_WATER_MARK`) — at once when it already is — or once the socket
+   * closes (`onClose` says why). Never rejects. A caller that awaits it after each write keeps what
+   * it has queued bounded by the mark plus its last write. Without it, Samsa treats the socket as
+   * always writable (unbounded queueing, the behaviour before this method existed).
+   */
+  whenWritable?(): Promise<void>;
+  /**
+   * Stop reading (optional): no `onData` until {@link resume}; once the OS buffers fill the peer's
+   * writes stall, as they do against a peer that does not read. Data already read may still be
+   * delivered. Used by tests to play a slow or stuck peer.
+   */
+  pause?(): void;
+  /** Start reading again after {@link pause} (optional). */
+  resume?(): void;
   /** Close the socket. Idempotent; `onClose` fires once. */
   close(): void;
   /** Whether the socket is closed. */

@@ -151,6 +151,23 @@ export class MockBroker {
     return this.history.filter((r) => r.apiKey === apiKey);
   }
 
+  /**
+   * Stops reading from every open connection, to play a peer that does not read: once the OS
+   * buffers fill, the client's writes back up. Needs a transport whose sockets can pause (the three
+   * built-in ones can). Connections accepted later read normally.
+   */
+  pauseReading(): void {
+    for (const s of this.#sockets) {
+      if (!s.pause) throw new Error("MockBroker: this transport's sockets cannot pause reading");
+      s.pause();
+    }
+  }
+
+  /** Reads again from every open connection after {@link pauseReading}. */
+  resumeReading(): void {
+    for (const s of this.#sockets) s.resume?.();
+  }
+
   /** Drops every open connection (the listener keeps accepting). */
   dropConnections(): void {
     for (const s of this.#sockets) s.close();
