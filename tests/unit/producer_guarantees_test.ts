@@ -391,4 +391,34 @@ describe("producer guarantees (mock cluster with the broker's producer-state mod
       await p.close();
     });
   });
+  test("finding 11: acks=0 has write backpressure — send() waits while the broker does not read, and everything arrives once it does", async () => {
+    await withCluster(1, async (c) => {
+      c.addTopic("t", 1);
+      const p = await AsyncProducer.connect(c.addrs, {
+        ...fast,
+        producer: { ...fast.producer, idempotent: false, requiredAcks: 0, maxBufferedBytes: 1024 * 1024 },
+      });
+      p.send({ topic: "t", value: "warm" });
+      await p.flush();
+      await waitFor(() => c.log("t", 0).length === 1, 5000, "warm-up written");
+      c.brokers[0].pauseReading();
+      const value = "v".repeat(10_000);
+      let held: Promise<void> | undefined;
+      let sent = 0;
+      for (; sent < 20_000; sent++) {
+        const w = p.send({ topic: "t", value: `${sent}:${value}` });
+        if (w && !(await settlesWithin(w, 500))) {
+          held = w;
+          break;
+        }
+      }
+      assert.ok(held, `send() never waited (${sent} records of 10 KB handed over)`);
+      assert.ok(sent * 10_000 < 64 * 1024 * 1024, `backpressure came after ${sent} records`);
+      c.brokers[0].resumeReading();
+      await held;
+      await p.close();
+      await waitFor(() => c.log("t", 0).length === sent + 2, 10_000, "every record written");
+      assert.deepEqual(c.log("t", 0).slice(1).map((r) => Number(r.value!.split(":")[0])), Array.from({ length: sent + 1 }, (_, i) => i));
+    });
+  });
 });
