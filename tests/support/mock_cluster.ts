@@ -382,6 +382,7 @@ export class MockCluster {
 
   /** One partition's append, in the order of producer_state.ts's list (step numbers below). */
   append(broker: number, topic: string, partition: number, records: Uint8Array | null, lost: LostAnswer[] = []): PartitionResponse {
+    // deno-lint-ignore prefer-const -- assigned below, read earlier by fail() (a closure)
     let outcome: ProduceOutcome | undefined;
     const fail = (code: number, logStartOffset = 0, recordErrors: PartitionResponse["recordErrors"] = [], message: string | null = null) => {
       if (outcome) outcome.errorCode = code;
