@@ -3,13 +3,27 @@ import { CreateTopics } from "../../src/protocol/apis/create_topics.ts";
 import { DeleteTopics } from "../../src/protocol/apis/delete_topics.ts";
 import { kafkaBrokers, waitFor } from "./wait.ts";
 
-/** Creates a topic through the controller and waits until every partition has a leader. */
-export async function createTopic(name: string, partitions: number, client?: Client): Promise<void> {
+/**
+ * Creates a topic through the controller and waits until every partition has a leader. `configs`
+ * are topic configs, e.g. `{ "max.message.bytes": "10000" }`.
+ */
+export async function createTopic(
+  name: string,
+  partitions: number,
+  client?: Client,
+  configs: Record<string, string> = {},
+): Promise<void> {
   const c = client ?? (await Client.connect(kafkaBrokers(), { producer: { idempotent: false } }));
   try {
     const controller = await c.controller();
     const res = await controller.request(CreateTopics, {
-      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+      topics: [{
+        name,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        assignments: [],
+        configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      }],
       timeoutMs: 30_000,
       validateOnly: false,
     });
