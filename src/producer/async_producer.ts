@@ -50,6 +50,12 @@ export interface ProducerWaitOptions {
   timeout?: number;
 }
 
+// A flush() waiting for every record of its generation (and older) to have a result.
+interface FlushWaiter {
+  generation: number;
+  resolve: () => void;
+}
+
 // A topic as the producer sees it: its partitions and which of them have a leader.
 interface TopicView {
   md: TopicMetadata;
@@ -95,7 +101,7 @@ export class AsyncProducer implements ProducerCore {
   #idleWaiters: Array<() => void> = [];
   #generation = 0;
   #pendingByGeneration = new Map<number, number>();
-  #flushWaiters: Array<{ generation: number; resolve: () => void }> = [];
+  #flushWaiters: FlushWaiter[] = [];
   #closing = false;
   #closed = false;
   #shutdown: Promise<void> | undefined;
@@ -169,9 +175,11 @@ export class AsyncProducer implements ProducerCore {
   /**
    * Queues a message. Returns `undefined` when it was taken at once, or a promise that resolves once
    * the buffer has room again (await it to apply backpressure). Never throws for delivery problems:
-   * those arrive on `errors()`.
+   * those arrive on `errors()`. Throws `ErrShuttingDown` once the producer is closed.
    */
   send(msg: ProducerMessage): Promise<void> | undefined {
+    // after close() the result channels are gone: refuse loudly rather than lose the message
+    if (this.#closed) throw new ErrShuttingDown("the producer is closed");
     this._send(msg, undefined);
     if (this.#buffered <= this.config.producer.maxBufferedBytes) return undefined;
     return new Promise((resolve) => this.#spaceWaiters.push(resolve));
@@ -237,8 +245,11 @@ export class AsyncProducer implements ProducerCore {
     if (this.#flushWaiters.length === 0) return;
     // Map keys keep insertion order, and generations only grow: the first key is the oldest pending
     const oldest = this.#pendingByGeneration.keys().next();
-    const still = this.#flushWaiters.filter((w) => !oldest.done && oldest.value <= w.generation);
-    for (const w of this.#flushWaiters) if (!still.includes(w)) w.resolve();
+    const still: FlushWaiter[] = [];
+    for (const w of this.#flushWaiters) {
+      if (!oldest.done && oldest.value <= w.generation) still.push(w);
+      else w.resolve();
+    }
     this.#flushWaiters = still;
   }
 
@@ -397,13 +408,18 @@ export class AsyncProducer implements ProducerCore {
     b.attempts++;
     b.lastCode = code;
     b.maybeWritten ||= outcome.maybeWritten;
-    if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1) {
+    // Splitting or trimming changes the batch's sequence range: only for a batch surely not in the
+    // log (a maybe-written one would no longer match the broker's duplicate window)
+    if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1 && !b.maybeWritten) {
       // split in halves over the same sequence range; a single record that is too large fails alone
       for (const half of tp.split(b)) tp.requeue(half);
       this.recover(tp);
       return;
     }
-    if (code === KError.InvalidRecord && answer && answer.recordErrors.length > 0 && answer.recordErrors.length < b.records.length) {
+    if (
+      code === KError.InvalidRecord && answer && !b.maybeWritten && answer.recordErrors.length > 0 &&
+      answer.recordErrors.length < b.records.length
+    ) {
       // the broker names the bad records and wrote none: the others go again, under new sequences
       const bad = new Set(answer.recordErrors.map((e) => e.batchIndex));
       const detail = answer.recordErrors.map((e) => e.batchIndexErrorMessage).find(Boolean) ?? answer.errorMessage;
@@ -492,6 +508,11 @@ export class AsyncProducer implements ProducerCore {
     return this.#closing || this.#flushAll > 0;
   }
 
+  /** @internal flush() calls waiting, for tests. */
+  _flushWaiters(): number {
+    return this.#flushWaiters.length;
+  }
+
   /** @internal the state of one partition, for tests. */
   _partitionState(topic: string, partition: number): PartitionState | undefined {
     return this.#topics.get(topic)?.parts[partition];
@@ -508,9 +529,13 @@ export class AsyncProducer implements ProducerCore {
     if (oldest.done || oldest.value > generation) return;
     this.#flushAll++;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let cleanup = (): void => {};
     try {
       for (const s of this.#sinks.values()) s.wake();
-      const done = new Promise<boolean>((resolve) => this.#flushWaiters.push({ generation, resolve: () => resolve(true) }));
+      const waiter: FlushWaiter = { generation, resolve: () => {} };
+      const done = new Promise<boolean>((resolve) => (waiter.resolve = () => resolve(true)));
+      this.#flushWaiters.push(waiter);
+      cleanup = () => (this.#flushWaiters = this.#flushWaiters.filter((w) => w !== waiter));
       const timedOut = options.timeout === undefined
         ? done
         : Promise.race([done, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.timeout)))]);
@@ -519,6 +544,7 @@ export class AsyncProducer implements ProducerCore {
       }
     } finally {
       clearTimeout(timer);
+      cleanup();
       this.#flushAll--;
     }
   }

@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { ErrConnectionClosed, ErrIncompleteResponse, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, KafkaError } from "../errors.ts";
+import {
+  ErrConnectionClosed,
+  ErrIncompleteResponse,
+  ErrNotConnected,
+  ErrOutOfBrokers,
+  ErrRequestTimeout,
+  KafkaError,
+  PacketDecodingError,
+} from "../errors.ts";
 import { kerrorInfo, KError } from "../protocol/errors.ts";
 
 /** The verdict on one failed attempt. */
@@ -64,9 +72,10 @@ export const SEQUENCE_ERRORS: ReadonlySet<number> = new Set<number>([
 export function judgeAttempt(code: number, err: Error | undefined, unsent: boolean): AttemptOutcome {
   if (err) {
     if (unsent) return { retriable: isNetworkError(err), maybeWritten: false };
-    const retriable = isNetworkError(err) || err instanceof ErrIncompleteResponse;
-    // a request that failed after it was queued on the socket may have been appended
-    return { retriable, maybeWritten: retriable };
+    // a request that failed after it reached the socket may have been appended, whatever the
+    // failure (an answer that cannot be decoded closes the connection, as a disconnect does)
+    const retriable = isNetworkError(err) || err instanceof ErrIncompleteResponse || err instanceof PacketDecodingError;
+    return { retriable, maybeWritten: true };
   }
   const retriable = kerrorInfo(code).retriable || SEQUENCE_ERRORS.has(code);
   return { retriable, maybeWritten: !NOT_WRITTEN.has(code) };

@@ -204,7 +204,7 @@ export class PartitionState {
     return batch;
   }
 
-  /** Splits a batch that was too large into two with the same sequence range (no hole). */
+  /** Splits a batch that was too large (and surely not written) into two over the same sequence range. */
   split(b: ProducerBatch): [ProducerBatch, ProducerBatch] {
     const half = Math.ceil(b.records.length / 2);
     const part = (records: PendingRecord[], ordinal: number, seq: number): ProducerBatch => ({
@@ -214,7 +214,6 @@ export class PartitionState {
       baseSequence: seq,
       encoded: undefined,
       createdAt: Math.min(...records.map((r) => r.sentAt)),
-      maybeWritten: false,
     });
     const seq2 = b.baseSequence < 0 ? -1 : (b.baseSequence + half) % SEQUENCE_MODULUS;
     return [part(b.records.slice(0, half), b.ordinal, b.baseSequence), part(b.records.slice(half), b.ordinal + half, seq2)];

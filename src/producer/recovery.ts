@@ -90,7 +90,8 @@ export class Recovery {
       for (;;) {
         await tp.whenDrained();
         if (this.#host.closed()) return;
-        if (!tp.hasWork() && tp.holeOrdinal === Infinity && tp.sink) return; // nothing left to recover
+        // nothing left to send: stop (the next record routed here starts recovery again)
+        if (!tp.hasWork()) return;
         tp.failures++;
         await Promise.all([this.backoff(tp.failures), this.#refresh(tp.topic)]);
         if (this.#host.closed()) return;

@@ -247,8 +247,11 @@ describe("producer guarantees (mock cluster with the broker's producer-state mod
   for (const how of ["close", "stall", { errorCode: 7 }] as const) {
     const label = typeof how === "string" ? how : `error ${how.errorCode}`;
     test(`finding 3: a batch written but whose answer was lost (${label}) is never re-sent under a new id, even when another partition bumps the epoch`, async () => {
-      await withCluster(1, async (c) => {
+      await withCluster(2, async (c) => {
+        // partition 1 on the other broker: its hole is certain (a lost connection to broker 1 would
+        // make its batch "maybe written" too, and such a batch is never split or re-sequenced)
         c.addTopic("t", 2, 0, { maxMessageBytes: 2000 });
+        c.setLeader("t", 1, 1);
         const p = await AsyncProducer.connect(c.addrs, {
           ...fast,
           net: { readTimeout: 300 },
@@ -419,6 +422,20 @@ describe("producer guarantees (mock cluster with the broker's producer-state mod
       await p.close();
       await waitFor(() => c.log("t", 0).length === sent + 2, 10_000, "every record written");
       assert.deepEqual(c.log("t", 0).slice(1).map((r) => Number(r.value!.split(":")[0])), Array.from({ length: sent + 1 }, (_, i) => i));
+    });
+  });
+  test("a timed-out flush() leaves no waiter behind, and send() after close() throws ErrShuttingDown instead of losing the message", async () => {
+    await withCluster(1, async (c) => {
+      c.addTopic("t", 1);
+      const p = await AsyncProducer.connect(c.addrs, fast);
+      await p.client.refreshMetadata("t");
+      c.setLeader("t", 0, -1);
+      p.send({ topic: "t", value: "stuck" });
+      for (let i = 0; i < 3; i++) await assert.rejects(p.flush({ timeout: 20 }), ErrFlushTimeout);
+      assert.equal((p as unknown as { _flushWaiters(): number })._flushWaiters?.() ?? 0, 0);
+      c.setLeader("t", 0, 0);
+      await p.close();
+      assert.throws(() => p.send({ topic: "t", value: "late" }), /shutting down/);
     });
   });
 });
