@@ -1,74 +1,65 @@
 /**
- * Micro-benchmarks of the codec primitives (not a test): CRC-32C throughput and zigzag
- * varint/varlong encode/decode, per runtime:
- *   node bench/micro.ts      bun bench/micro.ts      deno run -A bench/micro.ts
+ * Micro-benchmarks of the producer's encode path, without a broker:
+ *   node bench/micro.ts [--records 1000000] [--size 100]     bun bench/micro.ts     deno run -A bench/micro.ts
+ * "flush-time" is the previous design: every record's key/value encoded to its own Uint8Array at
+ * send (TextEncoder.encode), kept in an object, and the batch encoded at flush (encodeRecordBatch).
+ * "encode-at-send" is RecordBatchBuilder: each record written straight into the batch buffer.
  */
-import { crc32c } from "../src/protocol/crc32c.ts";
-import { Reader } from "../src/protocol/reader.ts";
+import { RecordBatchBuilder } from "../src/protocol/batch_builder.ts";
+import { encodeRecordBatch } from "../src/protocol/records.ts";
 import { Writer } from "../src/protocol/writer.ts";
 import { runtimeName } from "../src/runtime/mod.ts";
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
+const argv = (globalThis as unknown as { Deno?: { args: string[] } }).Deno?.args ??
+  (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
+const args = new Map<string, string>();
+for (let i = 0; i < argv.length; i += 2) args.set(argv[i].replace(/^--/, ""), argv[i + 1]);
+const N = Number(args.get("records") ?? 1_000_000);
+const SIZE = Number(args.get("size") ?? 100);
+const PER_BATCH = Math.max(1, Math.floor(1_000_000 / (SIZE + 10)));
+const value = "abcdefghijklmnopqrstuvwxyz".repeat(Math.ceil(SIZE / 26)).slice(0, SIZE);
+const te = new TextEncoder();
+const stamp = { producerId: 1, producerEpoch: 0, baseSequence: 0, isTransactional: false };
 
-/** Runs `fn` (which processes `units` units) for ≥300 ms warm-up, then 5 samples of ≥0.5 s; returns units/s. */
-function rate(fn: () => void, units: number): number {
-  const until = (ms: number): number => {
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      fn();
-      n++;
+function flushTime(): number {
+  const w = new Writer(2 << 20);
+  let bytes = 0;
+  let batch: { key: Uint8Array | null; value: Uint8Array | null; headers: never[]; timestamp: number }[] = [];
+  const now = Date.now();
+  for (let i = 0; i < N; i++) {
+    batch.push({ key: te.encode(`k${i % 1000}`), value: te.encode(value), headers: [], timestamp: now });
+    if (batch.length === PER_BATCH || i === N - 1) {
+      w.reset();
+      encodeRecordBatch(w, { baseOffset: 0, ...stamp, records: batch });
+      bytes += w.pos;
+      batch = [];
     }
-    return (n * units) / ((performance.now() - t0) / 1000);
-  };
-  until(300);
-  return median(Array.from({ length: 5 }, () => until(500)));
+  }
+  return bytes;
 }
 
-const rows: [string, string][] = [];
-for (const size of [100 * 1024, 1024 * 1024]) {
-  const data = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
-  rows.push([`crc32c ${size / 1024} KiB`, `${(rate(() => crc32c(data), size) / 1e6).toFixed(0)} MB/s`]);
+function encodeAtSend(): number {
+  let bytes = 0;
+  let b = new RecordBatchBuilder();
+  const now = Date.now();
+  for (let i = 0; i < N; i++) {
+    b.append(now, `k${i % 1000}`, value, undefined);
+    if (b.count === PER_BATCH || i === N - 1) {
+      bytes += b.seal(stamp, 0).length;
+      b.release();
+      b = new RecordBatchBuilder();
+    }
+  }
+  return bytes;
 }
 
-const N = 1_000_000;
-let seed = 1;
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-const ints = Int32Array.from({ length: N }, () => Math.floor((rnd() - 0.5) * 2 ** Math.floor(rnd() * 32)));
-const longs = Float64Array.from({ length: N }, () => Math.floor((rnd() - 0.5) * 2 ** Math.floor(rnd() * 52)));
-const w = new Writer(16 * N);
-const encInts = (): void => {
-  w.reset();
-  for (let i = 0; i < N; i++) w.writeVarint(ints[i]);
-};
-const encLongs = (): void => {
-  w.reset();
-  for (let i = 0; i < N; i++) w.writeVarlong(longs[i]);
-};
-encInts();
-const intBytes = w.toBytes();
-encLongs();
-const longBytes = w.toBytes();
-let sink = 0;
-const decInts = (): void => {
-  const r = new Reader(intBytes);
-  for (let i = 0; i < N; i++) sink += r.readVarint();
-};
-const decLongs = (): void => {
-  const r = new Reader(longBytes);
-  for (let i = 0; i < N; i++) sink += r.readVarlong();
-};
-// check before timing
-const rc = new Reader(longBytes);
-for (let i = 0; i < N; i++) if (rc.readVarlong() !== longs[i]) throw new Error(`varlong mismatch at ${i}`);
-rows.push(["varint encode", `${(rate(encInts, N) / 1e6).toFixed(1)} M/s`]);
-rows.push(["varint decode", `${(rate(decInts, N) / 1e6).toFixed(1)} M/s`]);
-rows.push(["varlong encode", `${(rate(encLongs, N) / 1e6).toFixed(1)} M/s`]);
-rows.push(["varlong decode", `${(rate(decLongs, N) / 1e6).toFixed(1)} M/s`]);
-
-console.log(`micro benchmarks on ${runtimeName()} (median of 5 × 0.5 s)`);
-for (const [k, v] of rows) console.log(`  ${k.padEnd(18)} ${v}`);
-if (sink === 0.5) console.log(sink);
+for (const [name, fn] of [["flush-time", flushTime], ["encode-at-send", encodeAtSend]] as const) {
+  let best = Infinity;
+  let bytes = 0;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    bytes = fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  console.log(`${runtimeName().padEnd(5)} ${name.padEnd(15)} ${(N / best / 1000).toFixed(2).padStart(6)} M records/s  (${N} × ${SIZE} B, ${(bytes / 1e6).toFixed(0)} MB)`);
+}

@@ -269,23 +269,29 @@ export class AsyncProducer implements ProducerCore {
     const md = this.client.cachedTopic(topic);
     if (md && md !== view.md) view = this.#updateView(view, md);
     let tp: PartitionState;
+    const msg = rec.msg;
     try {
       // Sarama: a partitioner that needs consistency sees every partition; others only writable ones
       const choices = view.consistent || view.writable.length === 0 ? view.parts : view.writable;
       const i = view.partitioner.partition(
-        { topic, key: rec.key, partition: rec.msg.partition, valueSize: rec.value?.length ?? 0 },
+        { topic, key: keyBytes(msg.key), partition: msg.partition, valueSize: msg.value?.length ?? 0 },
         choices.length,
       );
       if (!Number.isInteger(i) || i < 0 || i >= choices.length) {
         throw new SamsaError(`kafka: partitioner returned an invalid partition index ${i}`);
       }
       tp = choices[i];
+      msg.partition = tp.partition;
+      // encoded once, here, into the partition's open batch
+      const p = this.config.producer;
+      const bytes = tp.append(rec, msg, p.maxMessageBytes, p.flush.maxMessages > 0 ? p.flush.maxMessages : Infinity);
+      this.#buffered += bytes - rec.size;
+      rec.size = bytes;
+      (msg as Sized)[SIZE] = bytes;
     } catch (e) {
       this.#failRecord(rec, e as Error);
       return;
     }
-    rec.msg.partition = tp.partition;
-    tp.push(rec);
     if (tp.blocked) return;
     if (this.idempotent && tp.holeOrdinal !== Infinity) this.recover(tp);
     else if (tp.sink) tp.sink.wake();
@@ -395,6 +401,7 @@ export class AsyncProducer implements ProducerCore {
     const code = answer ? answer.errorCode : err ? -1 : 0;
     if (code === 0 || code === KError.DuplicateSequenceNumber) {
       b.done = true;
+      b.builder.release();
       tp.failures = 0;
       if (b.producerId === tp.producerId && b.producerEpoch === tp.producerEpoch) tp.ackedAt = Date.now();
       this.#succeeded(b, answer?.baseOffset ?? -1, answer?.logAppendTimeMs ?? -1);
@@ -424,8 +431,7 @@ export class AsyncProducer implements ProducerCore {
       const bad = new Set(answer.recordErrors.map((e) => e.batchIndex));
       const detail = answer.recordErrors.map((e) => e.batchIndexErrorMessage).find(Boolean) ?? answer.errorMessage;
       this.failed(b.records.filter((_, i) => bad.has(i)), kafkaError(code, `produce to ${tp.topic}/${tp.partition}`, detail ?? null));
-      b.records = b.records.filter((_, i) => !bad.has(i));
-      b.encoded = undefined;
+      tp.trim(b, (i) => !bad.has(i));
       if (this.idempotent) tp.markHole(b);
       tp.requeue(b);
       this.recover(tp);
@@ -444,6 +450,7 @@ export class AsyncProducer implements ProducerCore {
   // A sequenced batch that fails for good and is certainly not in the log leaves a hole.
   #failBatch(b: ProducerBatch, err: Error): void {
     b.done = true;
+    b.builder.release();
     if (this.idempotent && !b.maybeWritten) b.tp.markHole(b);
     this.failed(b.records, err);
   }
@@ -558,7 +565,7 @@ export class AsyncProducer implements ProducerCore {
         if (!tp) continue;
         for (const b of tp.inflight) out.push(...b.records);
         for (const b of tp.retry) out.push(...b.records);
-        for (let i = tp.queueHead; i < tp.queue.length; i++) out.push(tp.queue[i]);
+        for (const d of tp.drafts) out.push(...d.records);
       }
     }
     return out.filter((r) => !r.settled);
@@ -619,7 +626,7 @@ export class AsyncProducer implements ProducerCore {
       for (const tp of view.parts) {
         if (!tp) continue;
         tp.retry = [];
-        tp.take(Infinity, Infinity);
+        tp.takeAll();
       }
     }
     this.#waitingTopics.clear();
@@ -630,6 +637,16 @@ export class AsyncProducer implements ProducerCore {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+const te = new TextEncoder();
+const keyScratch = new Uint8Array(4096);
+// A key's bytes for the partitioner: a view of a reused buffer for strings (no allocation per record).
+function keyBytes(key: string | Uint8Array | null | undefined): Uint8Array | null {
+  if (key === null || key === undefined) return null;
+  if (typeof key !== "string") return key;
+  if (key.length * 3 > keyScratch.length) return te.encode(key);
+  return keyScratch.subarray(0, te.encodeInto(key, keyScratch).written);
 }
 
 // The bytes a message holds in the buffer, remembered on the message itself (no per-message map).

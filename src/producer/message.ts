@@ -80,19 +80,16 @@ export function toBytes(v: string | Uint8Array | null | undefined): Uint8Array |
   throw new TypeError(`expected a string, Uint8Array or null, got ${typeof v}`);
 }
 
-/** A message on its way: encoded once at send time. */
+/**
+ * A message on its way. Its bytes are encoded once, straight into its partition's open batch
+ * (`RecordBatchBuilder`); this object only carries what reporting the result needs.
+ */
 export interface PendingRecord {
   /** The user's message. */
   msg: ProducerMessage;
-  /** Encoded key. */
-  key: Uint8Array | null;
-  /** Encoded value. */
-  value: Uint8Array | null;
-  /** Encoded headers. */
-  headers: { key: string; value: Uint8Array | null }[];
   /** Timestamp. */
   timestamp: number;
-  /** Upper bound of the record's encoded size in a batch. */
+  /** Bytes it holds in the producer's buffer: an estimate until encoded, then its encoded size. */
   size: number;
   /** Completion hook (SyncProducer); called once with the error or nothing. */
   done: ((err?: Error) => void) | undefined;
@@ -104,19 +101,34 @@ export interface PendingRecord {
   settled: boolean;
 }
 
-/** Builds the pending form of a message; throws TypeError on a bad key/value type. */
+function checkBytes(what: string, v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === "string" || v instanceof Uint8Array) return v.length;
+  throw new TypeError(`${what} must be a string, Uint8Array or null, got ${typeof v}`);
+}
+
+/**
+ * Builds the pending form of a message; throws TypeError on a bad key, value or header type (so a
+ * bad message fails alone at `send()`, before it reaches a batch).
+ */
 export function pendingRecord(
   msg: ProducerMessage,
   done: ((err?: Error) => void) | undefined,
   now: number,
   generation: number,
 ): PendingRecord {
-  const key = toBytes(msg.key);
-  const value = toBytes(msg.value);
-  const headers = (msg.headers ?? []).map((h) => ({ key: h.key, value: toBytes(h.value) }));
-  let size = 21 + (key?.length ?? 0) + (value?.length ?? 0);
-  for (const h of headers) size += 10 + h.key.length * 3 + (h.value?.length ?? 0);
-  return { msg, key, value, headers, timestamp: msg.timestamp ?? now, size, done, sentAt: now, generation, settled: false };
+  let size = 21 + checkBytes("message key", msg.key) + checkBytes("message value", msg.value);
+  const headers = msg.headers;
+  if (headers !== undefined) {
+    if (!Array.isArray(headers)) throw new TypeError("message headers must be an array");
+    for (const h of headers) {
+      if (typeof h?.key !== "string") throw new TypeError(`header key must be a string, got ${typeof h?.key}`);
+      size += 10 + h.key.length + checkBytes("header value", h.value);
+    }
+  }
+  const timestamp = msg.timestamp ?? now;
+  if (!Number.isSafeInteger(timestamp)) throw new TypeError(`message timestamp must be an integer, got ${timestamp}`);
+  return { msg, timestamp, size, done, sentAt: now, generation, settled: false };
 }
 
 /**

@@ -22,7 +22,9 @@
  *
  * @module
  */
-import type { PendingRecord } from "./message.ts";
+import { type BatchStamp, RecordBatchBuilder, restamp } from "../protocol/batch_builder.ts";
+import { decodeRecordBatches } from "../protocol/records.ts";
+import type { PendingRecord, ProducerMessage } from "./message.ts";
 import type { BrokerSink } from "./sink.ts";
 
 /** Kafka keeps the metadata of a producer's last five batches per partition for de-duplication. */
@@ -45,7 +47,9 @@ export interface ProducerBatch {
   producerId: number;
   /** Producer epoch the sequence belongs to. */
   producerEpoch: number;
-  /** The encoded record batch, kept so that a retry sends the same bytes. */
+  /** Where its records were encoded at send time. */
+  builder: RecordBatchBuilder;
+  /** The sealed record batch (header written), kept so that a retry sends the same bytes. */
   encoded: Uint8Array | undefined;
   /** Attempts that failed so far. */
   attempts: number;
@@ -66,6 +70,14 @@ export interface ProducerBatch {
  */
 export const CONFIRMED_FOR_MS = 60_000;
 
+/** Records encoded into one open (or full) batch, waiting to be sent. */
+export interface Draft {
+  /** The batch being built. */
+  builder: RecordBatchBuilder;
+  /** Its records, in order. */
+  records: PendingRecord[];
+}
+
 /** Producer id and epoch. */
 export interface ProducerIdAndEpoch {
   /** Producer id, -1 when none. */
@@ -80,11 +92,11 @@ export class PartitionState {
   readonly topic: string;
   /** Partition. */
   readonly partition: number;
-  /** Records not yet in a batch, in send order, from `queueHead`. */
-  queue: PendingRecord[] = [];
-  /** Index of the first queued record. */
-  queueHead = 0;
-  /** Bytes (upper bound) of the queued records. */
+  /** Records encoded into batches not sent yet, in send order; the last one is still open. */
+  drafts: Draft[] = [];
+  /** Records in {@link drafts}. */
+  queued = 0;
+  /** Encoded bytes in {@link drafts}. */
   queuedBytes = 0;
   /** Batches sent and not answered, in send order. */
   readonly inflight: ProducerBatch[] = [];
@@ -117,11 +129,6 @@ export class PartitionState {
     this.partition = partition;
   }
 
-  /** Records waiting for a batch. */
-  get queued(): number {
-    return this.queue.length - this.queueHead;
-  }
-
   /** Sequenced batches not acknowledged yet. */
   get unacked(): number {
     return this.inflight.length + this.retry.length;
@@ -137,46 +144,59 @@ export class PartitionState {
     return this.retry.length > 0 || this.queued > 0;
   }
 
-  /** Queues a record. */
-  push(r: PendingRecord): void {
-    this.queue.push(r);
-    this.queuedBytes += r.size;
+  /**
+   * Encodes a record into the open batch, or a new one when it would take the open one past
+   * `maxBytes` or `maxRecords`. Returns the record's encoded size.
+   */
+  append(rec: PendingRecord, msg: ProducerMessage, maxBytes: number, maxRecords: number): number {
+    let d = this.drafts[this.drafts.length - 1];
+    if (!d || d.records.length >= maxRecords || d.builder.size + rec.size > maxBytes) {
+      d = { builder: new RecordBatchBuilder(), records: [] };
+      this.drafts.push(d);
+    }
+    const n = d.builder.append(rec.timestamp, msg.key, msg.value, msg.headers);
+    d.records.push(rec);
+    this.queued++;
+    this.queuedBytes += n;
+    return n;
   }
 
-  /** Takes records off the queue, up to `maxBytes` and `maxCount` (at least one). */
-  take(maxBytes: number, maxCount: number): PendingRecord[] {
-    const out: PendingRecord[] = [];
-    let bytes = 61; // record batch header
-    while (this.queueHead < this.queue.length && out.length < maxCount) {
-      const r = this.queue[this.queueHead];
-      if (out.length > 0 && bytes + r.size > maxBytes) break;
-      out.push(r);
-      bytes += r.size;
-      this.queue[this.queueHead++] = undefined as unknown as PendingRecord;
-      this.queuedBytes -= r.size;
-    }
-    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
+  /** Takes the oldest draft if it has at most `maxRecords` records. */
+  takeDraft(maxRecords: number): Draft | undefined {
+    const d = this.drafts[0];
+    if (!d || d.records.length > maxRecords) return undefined;
+    this.drafts.shift();
+    this.queued -= d.records.length;
+    this.queuedBytes -= d.builder.size - 61;
+    return d;
+  }
+
+  /** Removes every draft (close's deadline) and returns their records. */
+  takeAll(): PendingRecord[] {
+    const out = this.drafts.flatMap((d) => d.records);
+    this.drafts = [];
+    this.queued = 0;
+    this.queuedBytes = 0;
     return out;
   }
 
-  /** Removes and returns the queued records from the front whose `sentAt` is at or before `cutoff`. */
+  /** Removes and returns the records of the drafts whose oldest record was sent at or before `cutoff`. */
   takeExpired(cutoff: number): PendingRecord[] {
-    let n = 0;
-    while (this.queueHead + n < this.queue.length && this.queue[this.queueHead + n].sentAt <= cutoff) n++;
-    return n === 0 ? [] : this.take(Infinity, n);
+    const out: PendingRecord[] = [];
+    while (this.drafts.length > 0 && this.drafts[0].records[0].sentAt <= cutoff) out.push(...this.takeDraft(Infinity)!.records);
+    return out;
   }
 
   /**
    * Makes a batch of `records`. With idempotence it gets the next sequence numbers; a partition
    * with nothing unacknowledged first moves to the producer's current id and epoch (sequence 0).
    */
-  newBatch(records: PendingRecord[], pid: ProducerIdAndEpoch | undefined): ProducerBatch {
+  newBatch(draft: Draft, pid: ProducerIdAndEpoch | undefined): ProducerBatch {
+    const records = draft.records;
     const batch: ProducerBatch = {
       tp: this,
       records,
+      builder: draft.builder,
       ordinal: this.#nextOrdinal,
       baseSequence: -1,
       producerId: -1,
@@ -207,16 +227,28 @@ export class PartitionState {
   /** Splits a batch that was too large (and surely not written) into two over the same sequence range. */
   split(b: ProducerBatch): [ProducerBatch, ProducerBatch] {
     const half = Math.ceil(b.records.length / 2);
-    const part = (records: PendingRecord[], ordinal: number, seq: number): ProducerBatch => ({
+    const seq2 = b.baseSequence < 0 ? -1 : (b.baseSequence + half) % SEQUENCE_MODULUS;
+    const [first, second] = [rebuild(b, (i) => i < half), rebuild(b, (i) => i >= half)];
+    const part = (records: PendingRecord[], builder: RecordBatchBuilder, ordinal: number, seq: number): ProducerBatch => ({
       ...b,
       records,
+      builder,
       ordinal,
       baseSequence: seq,
       encoded: undefined,
       createdAt: Math.min(...records.map((r) => r.sentAt)),
     });
-    const seq2 = b.baseSequence < 0 ? -1 : (b.baseSequence + half) % SEQUENCE_MODULUS;
-    return [part(b.records.slice(0, half), b.ordinal, b.baseSequence), part(b.records.slice(half), b.ordinal + half, seq2)];
+    return [
+      part(b.records.slice(0, half), first, b.ordinal, b.baseSequence),
+      part(b.records.slice(half), second, b.ordinal + half, seq2),
+    ];
+  }
+
+  /** Keeps only the records `keep` accepts (re-encoded), e.g. after the broker named bad ones. */
+  trim(b: ProducerBatch, keep: (index: number) => boolean): void {
+    b.builder = rebuild(b, keep);
+    b.records = b.records.filter((_, i) => keep(i));
+    b.encoded = undefined;
   }
 
   /** Sends a batch: it joins the in-flight list. */
@@ -268,7 +300,7 @@ export class PartitionState {
       b.producerId = pid.id;
       b.producerEpoch = pid.epoch;
       b.baseSequence = seq;
-      b.encoded = undefined;
+      if (b.encoded) restamp(b.encoded, stampOf(b));
       b.maybeWritten = false;
       b.lastCode = 0;
       seq = (seq + b.records.length) % SEQUENCE_MODULUS;
@@ -279,4 +311,20 @@ export class PartitionState {
     this.holeOrdinal = Infinity;
     this.ackedAt = 0;
   }
+}
+
+/** The producer fields a batch is sealed with. */
+export function stampOf(b: ProducerBatch): BatchStamp {
+  return { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, isTransactional: false };
+}
+
+// Re-encodes the records of a sealed batch that `keep` accepts (a rare path: splits and trims).
+function rebuild(b: ProducerBatch, keep: (index: number) => boolean): RecordBatchBuilder {
+  const bytes = b.encoded ?? b.builder.seal(stampOf(b), 0);
+  const decoded = decodeRecordBatches(bytes, { maxDecompressedBytes: 1 << 30, verifyCrc: false }).batches[0];
+  const out = new RecordBatchBuilder();
+  decoded.records.forEach((r, i) => {
+    if (keep(i)) out.append(r.timestamp, r.key, r.value, r.headers);
+  });
+  return out;
 }

@@ -13,7 +13,7 @@ import { ErrInvalidPartition } from "../errors.ts";
 export interface PartitionableMessage {
   /** Topic. */
   readonly topic: string;
-  /** Encoded key, or null. */
+  /** Encoded key, or null. Only valid during the call (it may be a view of a reused buffer): copy it to keep it. */
   readonly key: Uint8Array | null;
   /** Partition chosen by the caller (used by the manual partitioner). */
   readonly partition?: number;

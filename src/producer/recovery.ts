@@ -123,7 +123,7 @@ export class Recovery {
       const err = e as Error;
       if (err instanceof KafkaError && !err.retriable) {
         // no new epoch can be had: what waits for one cannot be delivered
-        const records = tp.retry.flatMap((b) => b.records).concat(tp.take(Infinity, Infinity));
+        const records = tp.retry.flatMap((b) => b.records).concat(tp.takeAll());
         for (const b of tp.retry) b.done = true;
         tp.retry = [];
         this.#host.fail(records, err);

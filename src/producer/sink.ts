@@ -13,9 +13,7 @@ import type { Client } from "../client.ts";
 import type { Config } from "../config.ts";
 import { ErrIncompleteResponse, ErrNotConnected, PacketEncodingError } from "../errors.ts";
 import { Produce, type ProduceRequest, type ProduceResponse } from "../protocol/apis/produce.ts";
-import { encodeRecordBatch } from "../protocol/records.ts";
-import { Writer } from "../protocol/writer.ts";
-import { MAX_UNACKED, type PartitionState, type ProducerBatch, type ProducerIdAndEpoch } from "./partition_state.ts";
+import { MAX_UNACKED, type PartitionState, type ProducerBatch, type ProducerIdAndEpoch, stampOf } from "./partition_state.ts";
 
 /** One partition's part of a Produce response. */
 export type PartitionAnswer = ProduceResponse["responses"][number]["partitionResponses"][number];
@@ -50,7 +48,6 @@ export class BrokerSink {
   #scheduled = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #firstQueuedAt = 0;
-  #writer = new Writer(64 * 1024);
   #closed = false;
 
   /** @param brokerId the leader's id @param core the producer */
@@ -141,8 +138,8 @@ export class BrokerSink {
     }
     if (tp.queued === 0) return undefined;
     if (idempotent && (tp.unacked >= MAX_UNACKED || tp.holeOrdinal !== Infinity)) return undefined;
-    const records = tp.take(this.#core.config.producer.maxMessageBytes, maxRecords);
-    return tp.newBatch(records, this.#core.currentProducerId());
+    const draft = tp.takeDraft(maxRecords);
+    return draft && tp.newBatch(draft, this.#core.currentProducerId());
   }
 
   // Builds and sends one request; false when there was nothing to send.
@@ -182,18 +179,10 @@ export class BrokerSink {
     return true;
   }
 
+  // The records were encoded at send time: write the header, compress and checksum, once.
   #encode(batch: ProducerBatch): Uint8Array {
-    const w = this.#writer.reset();
     const p = this.#core.config.producer;
-    encodeRecordBatch(w, {
-      baseOffset: 0,
-      producerId: batch.producerId,
-      producerEpoch: batch.producerEpoch,
-      baseSequence: batch.baseSequence,
-      isTransactional: false,
-      records: batch.records,
-    }, { compression: p.compression, level: p.compressionLevel === -1000 ? undefined : p.compressionLevel });
-    return w.toBytes();
+    return batch.builder.seal(stampOf(batch), p.compression, p.compressionLevel === -1000 ? undefined : p.compressionLevel);
   }
 
   async #send(batches: ProducerBatch[]): Promise<void> {

@@ -17,7 +17,10 @@ import { utf8Length, uvarintSize, Writer } from "./writer.ts";
 
 /** A record header as stored in a batch. */
 export interface Header {
-  /** Header key. */
+  /**
+   * Header key. Decoded leniently, as Java's `Utils.utf8` does: bytes that are not UTF-8 (some
+   * producers, e.g. librdkafka, write any bytes) become U+FFFD instead of failing the batch.
+   */
   key: string;
   /** Header value, or null. */
   value: Uint8Array | null;
@@ -125,6 +128,25 @@ const bytesSize = (b: Uint8Array | null): number => (b === null ? 1 : varintSize
 
 const scratch = new Writer(64 * 1024);
 
+// Header keys: lenient like Java's `new String(bytes, UTF_8)` (malformed bytes become U+FFFD, a
+// leading BOM is kept), so one odd key cannot make a batch undecodable.
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+function readHeaderKey(r: Reader, n: number): string {
+  const bytes = r.readRaw(n);
+  if (n < 32) {
+    // short ASCII keys dominate: skip TextDecoder's call overhead
+    let s = "";
+    for (let i = 0; i < n; i++) {
+      const c = bytes[i];
+      if (c >= 0x80) return lenientUtf8.decode(bytes);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return lenientUtf8.decode(bytes);
+}
+
 function writeRecords(w: Writer, records: readonly RecordInput[], baseTimestamp: number): void {
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
@@ -218,7 +240,7 @@ function readRecords(
     for (let h = 0; h < hcount; h++) {
       const kl = r.readVarint();
       if (kl < 0) throw new PacketDecodingError(`invalid header key length ${kl}`);
-      headers[h] = { key: r.readUtf8(kl), value: r.readVarintBytes() };
+      headers[h] = { key: readHeaderKey(r, kl), value: r.readVarintBytes() };
     }
     if (r.pos !== end) throw new PacketDecodingError(`record length ${len} does not match its content`);
     out[i] = {
@@ -234,74 +256,120 @@ function readRecords(
 
 /**
  * Decodes every batch in a Fetch `records` blob (v2 batches and legacy message sets, even mixed).
- * A truncated final batch is left out and flagged with `partialTrailing`.
+ * A truncated final batch is left out and flagged with `partialTrailing`. Throws a
+ * PacketDecodingError at the first malformed batch (see {@link decodeRecordBatchesUntilError} to
+ * keep the batches before it).
  */
 export function decodeRecordBatches(
   bytes: Uint8Array,
   options: DecodeOptions,
 ): { batches: DecodedBatch[]; partialTrailing: boolean } {
+  const res = decodeRecordBatchesUntilError(bytes, options);
+  if (res.error) throw res.error;
+  return { batches: res.batches, partialTrailing: res.partialTrailing };
+}
+
+/** What {@link decodeRecordBatchesUntilError} returns. */
+export interface PartialDecode {
+  /** The batches decoded before the first malformed one (all of them when `error` is unset). */
+  batches: DecodedBatch[];
+  /** The blob ends with a batch cut short by the broker's size limit (not an error). */
+  partialTrailing: boolean;
+  /** The first malformed batch, if any; nothing after it was decoded. */
+  error?: PacketDecodingError;
+  /** Offset of the malformed batch (its base offset), or -1. */
+  errorOffset: number;
+}
+
+/**
+ * Like {@link decodeRecordBatches}, but a malformed batch does not throw away the valid batches
+ * before it: decoding stops there and the error is returned beside them, so a consumer can deliver
+ * what precedes a corrupt batch and then report it.
+ */
+export function decodeRecordBatchesUntilError(bytes: Uint8Array, options: DecodeOptions): PartialDecode {
   const batches: DecodedBatch[] = [];
   const r = new Reader(bytes);
-  const verify = options.verifyCrc ?? true;
-  while (r.remaining > 0) {
-    if (r.remaining < 17) return { batches, partialTrailing: true };
-    const start = r.pos;
-    const baseOffset = r.readInt64();
-    const length = r.readInt32();
-    if (length < 0) throw new PacketDecodingError(`invalid batch length ${length}`);
-    if (length > r.remaining) return { batches, partialTrailing: true };
-    const end = r.pos + length;
-    const magic = bytes[r.pos + 4];
-    if (magic < 2) {
-      r.pos = start;
-      decodeLegacy(new Reader(bytes, start, end), batches, options, 0);
+  let baseOffset = -1;
+  try {
+    while (r.remaining > 0) {
+      baseOffset = -1;
+      if (r.remaining < 17) return { batches, partialTrailing: true, errorOffset: -1 };
+      const start = r.pos;
+      baseOffset = r.readInt64();
+      const length = r.readInt32();
+      if (length < 0) throw new PacketDecodingError(`invalid batch length ${length}`);
+      if (length > r.remaining) return { batches, partialTrailing: true, errorOffset: -1 };
+      const end = r.pos + length;
+      const magic = bytes[r.pos + 4];
+      if (magic < 2) {
+        const legacy: DecodedBatch[] = [];
+        decodeLegacy(new Reader(bytes, start, end), legacy, options, 0);
+        for (const b of legacy) batches.push(b);
+      } else {
+        batches.push(decodeBatchV2(bytes, r.pos, end, baseOffset, magic, options));
+      }
       r.pos = end;
-      continue;
     }
-    if (magic !== 2) throw new PacketDecodingError(`unknown record batch magic ${magic}`);
-    const br = new Reader(bytes, r.pos, end);
-    const partitionLeaderEpoch = br.readInt32();
-    br.readInt8();
-    const crc = br.readUint32();
-    if (verify && crc32c(bytes.subarray(br.pos, end)) !== crc) {
-      throw new PacketDecodingError(`record batch at offset ${baseOffset} has a bad CRC`);
-    }
-    const attrs = br.readInt16();
-    const lastOffsetDelta = br.readInt32();
-    const baseTimestamp = br.readInt64();
-    const maxTimestamp = br.readInt64();
-    const producerId = br.readInt64();
-    const producerEpoch = br.readInt16();
-    const baseSequence = br.readInt32();
-    const count = br.readInt32();
-    const compression = attrs & 7;
-    const logAppendTime = (attrs & 8) !== 0;
-    let rr = br;
-    if (compression !== 0) {
-      const raw = decompress(compression, bytes.subarray(br.pos, end), options.maxDecompressedBytes);
-      rr = new Reader(raw);
-    }
-    const records = readRecords(rr, count, baseOffset, baseTimestamp, logAppendTime ? maxTimestamp : -1);
-    rr.complete("record batch");
-    batches.push({
-      magic: 2,
-      baseOffset,
-      lastOffset: baseOffset + lastOffsetDelta,
-      partitionLeaderEpoch,
-      compression,
-      logAppendTime,
-      isTransactional: (attrs & 16) !== 0,
-      isControl: (attrs & 32) !== 0,
-      producerId,
-      producerEpoch,
-      baseSequence,
-      baseTimestamp,
-      maxTimestamp,
-      records,
-    });
-    r.pos = end;
+  } catch (e) {
+    const where = baseOffset >= 0 ? `record batch at offset ${baseOffset}` : "record batch";
+    const message = String((e as Error)?.message ?? e).replace(/^kafka: error decoding packet: /, "");
+    const error = new PacketDecodingError(`${where}: ${message}`, { cause: e });
+    return { batches, partialTrailing: false, error, errorOffset: baseOffset };
   }
-  return { batches, partialTrailing: false };
+  return { batches, partialTrailing: false, errorOffset: -1 };
+}
+
+// One RecordBatch v2 whose body (after baseOffset and length) is bytes[from, end).
+function decodeBatchV2(
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  baseOffset: number,
+  magic: number,
+  options: DecodeOptions,
+): DecodedBatch {
+  const verify = options.verifyCrc ?? true;
+  if (magic !== 2) throw new PacketDecodingError(`unknown record batch magic ${magic}`);
+  const br = new Reader(bytes, from, end);
+  const partitionLeaderEpoch = br.readInt32();
+  br.readInt8();
+  const crc = br.readUint32();
+  if (verify && crc32c(bytes.subarray(br.pos, end)) !== crc) {
+    throw new PacketDecodingError("bad CRC");
+  }
+  const attrs = br.readInt16();
+  const lastOffsetDelta = br.readInt32();
+  const baseTimestamp = br.readInt64();
+  const maxTimestamp = br.readInt64();
+  const producerId = br.readInt64();
+  const producerEpoch = br.readInt16();
+  const baseSequence = br.readInt32();
+  const count = br.readInt32();
+  const compression = attrs & 7;
+  const logAppendTime = (attrs & 8) !== 0;
+  let rr = br;
+  if (compression !== 0) {
+    const raw = decompress(compression, bytes.subarray(br.pos, end), options.maxDecompressedBytes);
+    rr = new Reader(raw);
+  }
+  const records = readRecords(rr, count, baseOffset, baseTimestamp, logAppendTime ? maxTimestamp : -1);
+  rr.complete("record batch");
+  return {
+    magic: 2,
+    baseOffset,
+    lastOffset: baseOffset + lastOffsetDelta,
+    partitionLeaderEpoch,
+    compression,
+    logAppendTime,
+    isTransactional: (attrs & 16) !== 0,
+    isControl: (attrs & 32) !== 0,
+    producerId,
+    producerEpoch,
+    baseSequence,
+    baseTimestamp,
+    maxTimestamp,
+    records,
+  };
 }
 
 // Legacy message set (magic 0/1): offset, size, crc, magic, attributes, [timestamp], key, value.
