@@ -276,7 +276,11 @@ export interface Config {
   consumer: ConsumerConfig;
   /** Client id sent with every request. @default "samsa" */
   clientId: string;
-  /** Capacity of internal and external buffers (messages). @default 256 */
+  /**
+   * Capacity of internal and external buffers (messages). Also the bound of each
+   * PartitionConsumer's `errors()`: when that many errors wait untaken, the oldest is dropped (and
+   * counted by `droppedErrors()`), so an unread error channel cannot grow without limit. @default 256
+   */
   channelBufferSize: number;
 }
 
@@ -421,6 +425,13 @@ export function validateConfig(c: Config): void {
     throw new ConfigurationError("producer.compression", `unknown codec ${String(p.compression)}`);
   }
   int("producer.compressionLevel", p.compressionLevel, -1000, 22);
+  // a level the codec refuses would fail every batch at the first send: refuse it here
+  if (p.compressionLevel !== -1000) {
+    const range = p.compression === CompressionCodec.GZIP ? [-1, 9] : p.compression === CompressionCodec.ZSTD ? [-7, 22] : [-1000, 22];
+    if (p.compressionLevel < range[0] || p.compressionLevel > range[1]) {
+      throw new ConfigurationError("producer.compressionLevel", `must be between ${range[0]} and ${range[1]} for this codec, got ${p.compressionLevel}`);
+    }
+  }
   bool("producer.idempotent", p.idempotent);
   if (p.idempotent && p.requiredAcks !== RequiredAcks.WaitForAll) {
     throw new ConfigurationError("producer.idempotent", "requires producer.requiredAcks = WaitForAll (-1)");

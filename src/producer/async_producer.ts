@@ -187,6 +187,12 @@ export class AsyncProducer implements ProducerCore {
 
   /** @internal send with a completion hook (SyncProducer). */
   _send(msg: ProducerMessage, done: ((err?: Error) => void) | undefined): void {
+    if (msg === null || typeof msg !== "object") {
+      // nothing to report it with: a programming error, refused at once
+      const err = new TypeError(`a message must be an object, got ${msg === null ? "null" : typeof msg}`);
+      if (done) return done(err);
+      throw err;
+    }
     let rec: PendingRecord;
     try {
       for (const i of this.#interceptors) {
@@ -336,10 +342,12 @@ export class AsyncProducer implements ProducerCore {
         tp = new PartitionState(md.name, p.id);
         view.parts[p.id] = tp;
       }
+      tp.topicId = md.topicId;
       // a partition with batches in flight or recovering moves only through recovery (keeps order)
       if (p.leader >= 0 && tp.leader !== p.leader && !tp.blocked && tp.inflight.length === 0) {
         tp.leader = p.leader;
         this.#sink(p.leader).attach(tp);
+        if (tp.hasWork()) tp.sink?.wake(); // its queued records now wait on the new sink
       }
     }
     view.writable = view.parts.filter((tp) => md.partitions[tp.partition]?.leader >= 0);

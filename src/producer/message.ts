@@ -45,7 +45,7 @@ export class ProducerError extends SamsaError {
   readonly err: Error;
   /** @param msg the message @param err why */
   constructor(msg: ProducerMessage, err: Error) {
-    super(`kafka: failed to produce message to topic ${msg.topic}: ${err.message}`, { cause: err });
+    super(`kafka: failed to produce message to topic ${msg?.topic}: ${err.message}`, { cause: err });
     this.name = "ProducerError";
     this.msg = msg;
     this.err = err;

@@ -90,6 +90,8 @@ export interface ProducerIdAndEpoch {
 export class PartitionState {
   /** Topic. */
   readonly topic: string;
+  /** The topic's id (Produce v13 names topics by id), kept even if the metadata cache drops it. */
+  topicId = "AAAAAAAAAAAAAAAAAAAAAA";
   /** Partition. */
   readonly partition: number;
   /** Records encoded into batches not sent yet, in send order; the last one is still open. */

@@ -158,7 +158,15 @@ export class BrokerSink {
       const tp = this.#partitions[(start + k) % n];
       const batch = this.#offer(tp, maxMessages - messages);
       if (!batch) continue;
-      if (!batch.encoded) batch.encoded = this.#encode(batch);
+      if (!batch.encoded) {
+        try {
+          batch.encoded = this.#encode(batch);
+        } catch (e) {
+          // never sent, so surely not written: it fails alone (a hole for what follows)
+          this.#core.onResult(batch, undefined, e as Error, true);
+          continue;
+        }
+      }
       if (batches.length > 0 && total + batch.encoded.length > maxRequest) {
         // doesn't fit: it goes first in the next request
         tp.requeue(batch);
@@ -191,8 +199,7 @@ export class BrokerSink {
     for (const b of batches) {
       let t = byTopic.get(b.tp.topic);
       if (!t) {
-        const md = client.cachedTopic(b.tp.topic);
-        t = { name: b.tp.topic, topicId: md?.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA", partitionData: [] };
+        t = { name: b.tp.topic, topicId: client.cachedTopic(b.tp.topic)?.topicId ?? b.tp.topicId, partitionData: [] };
         byTopic.set(b.tp.topic, t);
       }
       t.partitionData.push({ index: b.tp.partition, records: b.encoded! });
@@ -220,8 +227,9 @@ export class BrokerSink {
       for (const b of batches) this.#core.onResult(b, undefined, failure, unsent);
     } else {
       const index = new Map<string, PartitionAnswer>();
+      const byId = new Map(batches.map((b) => [b.tp.topicId, b.tp.topic]));
       for (const t of res.responses) {
-        const topic = t.name || client.topicNameById(t.topicId) || "";
+        const topic = t.name || byId.get(t.topicId) || client.topicNameById(t.topicId) || "";
         for (const p of t.partitionResponses) index.set(`${topic}\u0000${p.index}`, p);
       }
       for (const b of batches) {
