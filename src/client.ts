@@ -9,7 +9,7 @@
  * @module
  */
 import { Broker, kafkaError } from "./broker.ts";
-import { type Config, type ConfigOverrides, newConfig } from "./config.ts";
+import { type Config, type ConfigOverrides, type IsolationLevel, newConfig } from "./config.ts";
 import { ErrClosedClient, ErrOutOfBrokers, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
@@ -370,13 +370,26 @@ export class Client {
   /**
    * The offset at `time` (ms since epoch) for a partition, or the log end (`OffsetNewest`) or
    * log start (`OffsetOldest`). Follows leader moves.
+   *
+   * `isolationLevel` (default: `consumer.isolationLevel`) decides what "the log end" is: the
+   * high-water mark for read_uncommitted, the last stable offset (the first offset of the oldest
+   * open transaction) for read_committed — where a read_committed consumer must start so that it
+   * still sees the records of a transaction that commits later.
    */
-  async getOffset(topic: string, partition: number, time: number): Promise<number> {
+  async getOffset(
+    topic: string,
+    partition: number,
+    time: number,
+    isolationLevel: IsolationLevel = this.#config.consumer.isolationLevel,
+  ): Promise<number> {
+    if (isolationLevel !== 0 && isolationLevel !== 1) {
+      throw new SamsaError(`getOffset: isolationLevel must be 0 (read uncommitted) or 1 (read committed), not ${isolationLevel}`);
+    }
     for (let attempt = 0;; attempt++) {
       const broker = await this.leader(topic, partition);
       const res = await broker.request(ListOffsets, {
         replicaId: -1,
-        isolationLevel: 0,
+        isolationLevel,
         topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: time }] }],
       });
       const p = res.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);

@@ -10,11 +10,11 @@
  */
 import { kafkaError } from "../broker.ts";
 import { Client } from "../client.ts";
-import { type Config, type ConfigOverrides, OffsetNewest, OffsetOldest } from "../config.ts";
+import { type Config, type ConfigOverrides, IsolationLevel, OffsetNewest, OffsetOldest } from "../config.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/apis/fetch.ts";
 import { KError } from "../protocol/errors.ts";
-import { decodeRecordBatches } from "../protocol/records.ts";
+import { decodeRecordBatchesUntilError } from "../protocol/records.ts";
 import { Channel } from "../util/channel.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -54,6 +54,38 @@ export class ConsumerError extends SamsaError {
   }
 }
 
+/**
+ * The errors a {@link PartitionConsumer} still held when it was closed (Sarama's `ConsumerErrors`):
+ * `close()` rejects with it so that no error goes unseen. `dropped` counts older errors that did
+ * not fit in the bounded `errors()` buffer (`channelBufferSize`) and were discarded.
+ */
+export class ConsumerErrors extends SamsaError {
+  /** The undrained errors, oldest first. */
+  readonly errors: readonly ConsumerError[];
+  /** How many older errors were dropped because `errors()` was full. */
+  readonly dropped: number;
+  /** @param errors the undrained errors @param dropped how many older ones were dropped */
+  constructor(errors: readonly ConsumerError[], dropped: number = 0) {
+    super(`kafka: ${errors.length} errors while consuming${dropped > 0 ? ` (${dropped} older ones dropped)` : ""}`);
+    this.name = "ConsumerErrors";
+    this.errors = errors;
+    this.dropped = dropped;
+  }
+}
+
+// Fetch errors after which the partition's leader must be looked up again (Java's FetchCollector:
+// they request a metadata update), then fetched again after consumer.retry.backoff.
+const REFRESH_METADATA = new Set<number>([
+  KError.NotLeaderOrFollower,
+  KError.ReplicaNotAvailable,
+  KError.FencedLeaderEpoch,
+  KError.UnknownLeaderEpoch,
+  KError.OffsetNotAvailable,
+  KError.KafkaStorageError,
+  KError.UnknownTopicOrPartition,
+  KError.UnknownTopicId,
+  KError.InconsistentTopicId,
+]);
 
 /**
  * Creates PartitionConsumers. Close every PartitionConsumer, then the Consumer.
@@ -137,12 +169,16 @@ export class Consumer {
   }
 
   async #resolveOffset(topic: string, partition: number, offset: number): Promise<number> {
-    if (offset === OffsetNewest || offset === OffsetOldest) return await this.client.getOffset(topic, partition, offset);
+    // read_committed: OffsetNewest is the last stable offset, not the high-water mark, so the
+    // records of a transaction still open now are delivered once it commits
+    const isolation = this.config.consumer.isolationLevel;
+    if (offset === OffsetNewest || offset === OffsetOldest) return await this.client.getOffset(topic, partition, offset, isolation);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new SamsaError(`invalid offset ${offset}`);
-    // as Sarama: an offset outside the log fails here, not on the first fetch
+    // as Sarama: an offset outside the log fails here, not on the first fetch; the log ends at
+    // the high-water mark whatever the isolation level (an offset in [LSO, HW) is in the log)
     const [oldest, newest] = await Promise.all([
-      this.client.getOffset(topic, partition, OffsetOldest),
-      this.client.getOffset(topic, partition, OffsetNewest),
+      this.client.getOffset(topic, partition, OffsetOldest, IsolationLevel.ReadUncommitted),
+      this.client.getOffset(topic, partition, OffsetNewest, IsolationLevel.ReadUncommitted),
     ]);
     if (offset < oldest || offset > newest) {
       throw kafkaError(KError.OffsetOutOfRange, `${topic}/${partition}`, `offset ${offset} is outside ${oldest}..${newest}`);
@@ -236,8 +272,11 @@ export class Consumer {
 
 /**
  * Reads one partition. Iterate it (or `messages()`) with `for await`; errors go to `errors()` when
- * `consumer.return.errors` is set. It stops by itself only when its offset is out of range (the
- * error says so); then decide what to do and start a new one.
+ * `consumer.return.errors` is set. It stops by itself (its messages end, the error is the last on
+ * `errors()`) when its offset is out of range, or when the broker answers an error that no retry
+ * can cure (e.g. TOPIC_AUTHORIZATION_FAILED); then decide what to do and start a new one. Errors a
+ * retry may cure (a moved leader, a corrupt batch, UNKNOWN_SERVER_ERROR) are reported and the
+ * partition is fetched again after `consumer.retry.backoff`.
  */
 export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   /** Topic. */
@@ -251,6 +290,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #consumer: Consumer;
   #messages: Channel<ConsumerMessage>;
   #errors: Channel<ConsumerError>;
+  #errorCap: number;
+  #droppedErrors = 0;
   #highWaterMark = -1;
   #paused = false;
   #closed = false;
@@ -274,6 +315,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
       if (this.#messages.length === this.#refill - 1) this._loop?.wake();
     });
     this.#errors = new Channel<ConsumerError>();
+    this.#errorCap = consumer.config.channelBufferSize;
   }
 
   /** Whether the partition consumer was closed. */
@@ -286,9 +328,19 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     return this.#messages;
   }
 
-  /** Errors (only with `consumer.return.errors`; otherwise they are dropped after retrying). */
+  /**
+   * Errors (only with `consumer.return.errors`; otherwise they are dropped after retrying). The
+   * buffer is bounded: at most `channelBufferSize` errors wait; when it is full the OLDEST waiting
+   * error is dropped to make room, and {@link droppedErrors} counts it. It ends when the partition
+   * consumer stops or is closed.
+   */
   errors(): AsyncIterable<ConsumerError> & { next(): Promise<IteratorResult<ConsumerError>> } {
     return this.#errors;
+  }
+
+  /** How many errors were dropped, oldest first, because nobody took them from a full `errors()`. */
+  droppedErrors(): number {
+    return this.#droppedErrors;
   }
 
   /** Iterates `messages()`. */
@@ -336,7 +388,12 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   /** @internal an undecodable answer: report it, and refetch only after `consumer.retry.backoff` */
   _corrupt(err: Error): void {
     this._error(err);
-    if (this.#backoff) return;
+    this.#retryLater();
+  }
+
+  // holds the partition out of fetches for consumer.retry.backoff
+  #retryLater(): void {
+    if (this.#backoff || this.#closed) return;
     this.#backoff = setTimeout(() => {
       this.#backoff = undefined;
       this._loop?.wake();
@@ -356,7 +413,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     if (this.#paused) return; // a fetch that was in flight when pause() was called: refetched on resume
     const records = res.records;
     if (!records || records.length === 0) return;
-    const decoded = decodeRecordBatches(records, { maxDecompressedBytes: Math.max(64 * 1024 * 1024, conf.fetch.max * 4) });
+    // a corrupt batch does not cost the valid batches before it: they are delivered, then it is reported
+    const decoded = decodeRecordBatchesUntilError(records, { maxDecompressedBytes: Math.max(64 * 1024 * 1024, conf.fetch.max * 4) });
     const readCommitted = conf.isolationLevel === 1;
     const aborted = readCommitted ? abortedIndex(res.abortedTransactions) : undefined;
     const abortedProducers = new Set<number>();
@@ -398,6 +456,13 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     }
     if (next > this._offset) this._offset = next;
     this.#refill = Math.max(this.#consumer.config.channelBufferSize, delivered);
+    if (decoded.error) {
+      // refetched from the bad batch after consumer.retry.backoff (a broker may have answered a
+      // damaged copy); if it stays bad, it is reported again each time, never skipped silently
+      if (delivered > 0) this.#maxBytes = conf.fetch.default;
+      this._corrupt(decoded.error);
+      return;
+    }
     if (delivered === 0 && decoded.batches.length === 0 && decoded.partialTrailing) {
       // one record batch is larger than what we asked for: ask for more (up to fetch.max)
       const max = conf.fetch.max > 0 ? conf.fetch.max : 2 ** 31 - 1;
@@ -410,27 +475,32 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     }
   }
 
-  /** @internal */
+  /** @internal a partition-level error code in a Fetch answer */
   _fail(code: number, loop: FetchLoop): void {
-    const err = kafkaError(code, `fetch ${this.topic}/${this.partition}`);
-    if (code === KError.OffsetOutOfRange) {
-      // Sarama: the only case in which a partition consumer stops by itself
-      this._error(err);
+    const err = kafkaError(code, `fetch ${this.topic}/${this.partition} at offset ${this._offset}`);
+    this._error(err);
+    if (REFRESH_METADATA.has(code) || (err.retriable && code !== KError.CorruptMessage)) {
+      // find the leader again; _reassign waits consumer.retry.backoff before each attempt
+      this.#consumer._reassign(this, loop);
+    } else if (code === KError.CorruptMessage || code === KError.Unknown) {
+      // as Java: the same broker may serve it next time; back off, then fetch again
+      this.#retryLater();
+    } else {
+      // OFFSET_OUT_OF_RANGE (Sarama's rule), or an error no retry can cure (authorization, an
+      // unsupported version, ...): fetching again would only spin, so this partition consumer stops
       this.#closeChannels();
       this.#consumer._remove(this);
-      return;
     }
-    if (err.retriable || code === KError.NotLeaderOrFollower || code === KError.FencedLeaderEpoch) {
-      this._error(err);
-      this.#consumer._reassign(this, loop);
-      return;
-    }
-    this._error(err);
   }
 
-  /** @internal */
+  /** @internal reports an error on errors() (bounded: the oldest waiting one is dropped when full) */
   _error(err: Error): void {
-    if (this.#consumer.config.consumer.return.errors) this.#errors.push(new ConsumerError(this.topic, this.partition, err));
+    if (!this.#consumer.config.consumer.return.errors || this.#errors.closed) return;
+    if (this.#errors.length >= this.#errorCap) {
+      void this.#errors.next(); // takes the oldest at once (it is queued, so next() does not wait)
+      this.#droppedErrors++;
+    }
+    this.#errors.push(new ConsumerError(this.topic, this.partition, err));
   }
 
   #closeChannels(): void {
@@ -441,7 +511,10 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this.#errors.close();
   }
 
-  /** Stops consuming; pending messages are dropped. */
+  /**
+   * Stops consuming without waiting (Sarama's `AsyncClose`); pending messages are dropped. Errors
+   * not taken yet stay readable on `errors()`, which then ends.
+   */
   asyncClose(): void {
     if (this.#closed) return;
     this.#closeChannels();
@@ -449,10 +522,16 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this.#consumer._remove(this);
   }
 
-  /** Stops consuming and resolves once stopped. */
+  /**
+   * Stops consuming (Sarama's `Close`): resolves once stopped, or rejects with
+   * {@link ConsumerErrors} holding every error that was still waiting on `errors()` (taking them),
+   * so none goes unseen. Without `consumer.return.errors` there are none, and it resolves.
+   */
   close(): Promise<void> {
     this.asyncClose();
-    return Promise.resolve();
+    const undrained = this.#errors.drain();
+    if (undrained.length === 0) return Promise.resolve();
+    return Promise.reject(new ConsumerErrors(undrained, this.#droppedErrors));
   }
 }
 

@@ -11,8 +11,9 @@
  * @module
  */
 import type { Client } from "../client.ts";
-import { kafkaError } from "../broker.ts";
-import { KafkaError } from "../errors.ts";
+import { type Broker, kafkaError } from "../broker.ts";
+import { ErrUnsupportedVersion, KafkaError, type SamsaError } from "../errors.ts";
+import { ConsumerGroupHeartbeat } from "../protocol/apis/consumer_group_heartbeat.ts";
 import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
@@ -27,6 +28,18 @@ const STATIC_LEAVE_EPOCH = -2;
 const FENCED = new Set<number>([KError.UnknownMemberId, KError.FencedMemberEpoch]);
 // errors that only need the coordinator again
 const COORDINATOR = new Set<number>([KError.NotCoordinator, KError.CoordinatorNotAvailable, KError.CoordinatorLoadInProgress]);
+
+// The coordinator cannot serve KIP-848 (Kafka before 4.0, or 3.x without the new group
+// coordinator): it does not advertise ConsumerGroupHeartbeat, or answers UNSUPPORTED_VERSION. No
+// retry can change that, so the member fails at once and says which setting to change.
+function unsupportedProtocol(coordinator: Broker, groupId: string, cause: unknown): SamsaError {
+  return new ErrUnsupportedVersion(
+    `group ${groupId}: the group coordinator ${coordinator.addr()} does not support the consumer group protocol ` +
+      `(KIP-848, ConsumerGroupHeartbeat; Kafka 4.0+) that consumer.group.protocol: "consumer" asks for; ` +
+      `use consumer.group.protocol: "classic" with this cluster`,
+    { cause },
+  );
+}
 
 /** A member of a KIP-848 consumer group. */
 export class ConsumerProtocolMembership implements GroupMembership {
@@ -98,6 +111,12 @@ export class ConsumerProtocolMembership implements GroupMembership {
       }
       try {
         const coordinator = await this.#client.coordinator(this.#groupId);
+        try {
+          coordinator.versionFor(ConsumerGroupHeartbeat);
+        } catch (e) {
+          if (e instanceof ErrUnsupportedVersion) throw unsupportedProtocol(coordinator, this.#groupId, e);
+          throw e;
+        }
         const report = full || (ownedChanged && !reconciling) ? owned : undefined;
         const res = await abortable(
           coordinator.consumerGroupHeartbeat({
@@ -123,7 +142,9 @@ export class ConsumerProtocolMembership implements GroupMembership {
             await sleep(Math.min(g.rebalance.retry.backoff, 1000), signal); // no tight loop if fenced again
             return "lost";
           }
-          throw kafkaError(code, `ConsumerGroupHeartbeat ${this.#groupId}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);
+          const err = kafkaError(code, `ConsumerGroupHeartbeat ${this.#groupId}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);
+          if (code === KError.UnsupportedVersion) throw unsupportedProtocol(coordinator, this.#groupId, err);
+          throw err;
         }
         attempt = 0;
         full = false;
@@ -138,6 +159,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
         }
         if (ownedChanged && !reconciling && !finishing) continue; // finished while this beat was out: ack now
       } catch (e) {
+        if (e instanceof ErrUnsupportedVersion) throw e;
         if (e instanceof KafkaError && !e.retriable && !COORDINATOR.has(e.code) && e.code !== KError.UnreleasedInstanceId) throw e;
         if (!(e instanceof KafkaError) || COORDINATOR.has(e.code)) await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
         if (++attempt > 50) throw e;

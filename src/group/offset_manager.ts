@@ -157,7 +157,11 @@ export class OffsetManager {
    */
   commit(): Promise<void> {
     if (this.#committing) return this.#committing.catch(() => {}).then(() => this.commit());
-    this.#committing = this.#commit().finally(() => (this.#committing = undefined));
+    this.#committing = this.#commit().finally(() => {
+      this.#committing = undefined;
+      // partitions closed with asyncClose() go once their last mark is committed
+      for (const p of [...this.#poms.values()]) if (p._done() && !p._dirty()) p._discard();
+    });
     return this.#committing;
   }
 
@@ -243,7 +247,8 @@ export class OffsetManager {
 
   /** @internal */
   _remove(pom: PartitionOffsetManager): void {
-    this.#poms.delete(`${pom.topic}\u0000${pom.partition}`);
+    const key = `${pom.topic}\u0000${pom.partition}`;
+    if (this.#poms.get(key) === pom) this.#poms.delete(key); // not a newer manager of the same partition
   }
 
   /** Commits what is marked, stops the commit timer, and closes every partition manager. */
@@ -271,6 +276,7 @@ export class PartitionOffsetManager {
   #metadata: string;
   #committedOffset: number;
   #errors = new Channel<OffsetError>();
+  #done = false;
 
   /** @internal */
   constructor(om: OffsetManager, topic: string, partition: number, committed: number, metadata: string) {
@@ -316,6 +322,27 @@ export class PartitionOffsetManager {
     if (this._dirty()) await this.#om.commit();
     this.#om._remove(this);
     this._closeChannels();
+  }
+
+  /**
+   * Starts closing without waiting (Sarama's `AsyncClose`): the partition is released once its last
+   * mark is committed — at once if nothing is pending, else after the commit this starts or, if
+   * that fails (the failure goes to `errors()`), after a later commit of the manager succeeds, or
+   * at the manager's `close()`. `errors()` ends when it is released.
+   */
+  asyncClose(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (!this._dirty()) {
+      this._discard();
+      return;
+    }
+    this.#om.commit().catch(() => {/* on errors(); released by a later commit or the manager's close */});
+  }
+
+  /** @internal whether asyncClose() was called */
+  _done(): boolean {
+    return this.#done;
   }
 
   /** @internal stops managing without committing (a group member that lost the partition) */
