@@ -12,7 +12,7 @@ import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import { encodeRecordBatch } from "../../src/protocol/records.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { encodeAssignment, encodeSubscription } from "../../src/group/assignors.ts";
-import { kafkaBrokers, uniqueTopic } from "../support/wait.ts";
+import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
 
 const exercised = new Set<number>();
 let client: Client;
@@ -122,7 +122,12 @@ describe("every API against the real broker", () => {
     const salt = new Uint8Array(16).fill(7);
     const up = await broker.alterUserScramCredentials({ deletions: [], upsertions: [{ name: user, mechanism: 1, iterations: 4096, salt, saltedPassword: new Uint8Array(32).fill(9) }] });
     assert.equal(up.results[0].errorCode, 0);
-    const users = await broker.describeUserScramCredentials({ users: [{ name: user }] });
+    // the upsert goes through the controller's metadata log: the broker sees it a moment later
+    let users = await broker.describeUserScramCredentials({ users: [{ name: user }] });
+    await waitFor(async () => {
+      users = await broker.describeUserScramCredentials({ users: [{ name: user }] });
+      return users.results[0].errorCode !== KError.ResourceNotFound;
+    }, 10_000, "the SCRAM credential to be visible");
     assert.equal(users.results[0].errorCode, 0);
     assert.equal(users.results[0].credentialInfos[0].iterations, 4096);
   });
