@@ -4,7 +4,10 @@
  *
  * Each broker gets one connection per purpose (`meta`, `produce`, `fetch`, `group`), opened on
  * first use: a broker answers one connection's requests in order, so a long-polling Fetch must not
- * sit in front of a Produce or a Heartbeat.
+ * sit in front of a Produce or a Heartbeat. A ConsumerGroup member talks to its coordinator on a
+ * connection of its own (a dedicated purpose, `group#<n>`), because JoinGroup and SyncGroup park on
+ * the coordinator for up to the rebalance timeout and must not delay or break another member's
+ * requests: one connection per member to its current coordinator, closed when the member closes.
  *
  * @module
  */
@@ -17,8 +20,11 @@ import type { MetadataResponse } from "./protocol/apis/metadata.ts";
 import { isRetriable, KError } from "./protocol/errors.ts";
 import { sleep } from "./util/sleep.ts";
 
-/** Which connection to a broker a request travels on. */
-export type ConnectionPurpose = "meta" | "produce" | "fetch" | "group";
+/**
+ * Which connection to a broker a request travels on: one shared per purpose, or a dedicated one
+ * (`group#<n>`, from {@link Client.dedicatedPurpose}) that no other caller uses.
+ */
+export type ConnectionPurpose = "meta" | "produce" | "fetch" | "group" | `group#${number}`;
 
 /** A partition as the cluster metadata describes it. */
 export interface PartitionMetadata {
@@ -84,6 +90,7 @@ export class Client {
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
   #fullRefresh: Promise<void> | undefined;
   #closed = false;
+  #dedicated = 0;
 
   private constructor(seeds: string[], config: Readonly<Config>) {
     this.#seeds = seeds;
@@ -260,16 +267,25 @@ export class Client {
         if (t.errorCode === KError.UnknownTopicOrPartition) this.#topics.delete(t.name);
         continue;
       }
+      // never an older leader epoch over a newer one (Java's Metadata.updateLatestMetadata): an
+      // answer from a broker that has not heard of the election yet keeps the cached partition;
+      // a recreated topic (new topic id) or an answer without an epoch replaces it
+      const cached = this.#topics.get(t.name);
+      const sameTopic = cached !== undefined && cached.topicId === t.topicId;
       const partitions = t.partitions
-        .map((p): PartitionMetadata => ({
-          id: p.partitionIndex,
-          leader: p.leaderId,
-          leaderEpoch: p.leaderEpoch,
-          replicas: p.replicaNodes,
-          isr: p.isrNodes,
-          offline: p.offlineReplicas,
-          errorCode: p.errorCode,
-        }))
+        .map((p): PartitionMetadata => {
+          const prev = sameTopic ? cached.partitions.find((x) => x.id === p.partitionIndex) : undefined;
+          if (prev && p.leaderEpoch >= 0 && prev.leaderEpoch > p.leaderEpoch) return prev;
+          return {
+            id: p.partitionIndex,
+            leader: p.leaderId,
+            leaderEpoch: p.leaderEpoch,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            offline: p.offlineReplicas,
+            errorCode: p.errorCode,
+          };
+        })
         .sort((a, b) => a.id - b.id);
       if (requested !== null && partitions.some((p) => p.leader < 0)) waiting = true;
       this.#topics.set(t.name, { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions });
@@ -404,12 +420,55 @@ export class Client {
     }
   }
 
-  /** The coordinator of a consumer group (cached; see `refreshCoordinator`). */
+  /**
+   * The coordinator of a consumer group (cached; see `refreshCoordinator`). On a dedicated purpose
+   * the connections of that purpose to any other broker (a former coordinator) are closed, so a
+   * member holds one coordinator connection at a time.
+   */
   async coordinator(group: string, purpose: ConnectionPurpose = "group"): Promise<Broker> {
     this.#check();
     let id = this.#coordinators.get(`g:${group}`);
     if (id === undefined) id = await this.#findCoordinator(group, 0);
+    if (purpose.startsWith("group#")) {
+      for (const [key, conn] of this.#conns) {
+        if (conn.id() !== id && purposeOf(key) === purpose) {
+          this.#conns.delete(key);
+          conn.close();
+        }
+      }
+    }
     return this.broker(id, purpose);
+  }
+
+  /**
+   * A new connection purpose that no other caller shares (`group#<n>`): requests on it queue only
+   * behind each other. A ConsumerGroup member takes one for its coordinator, so its JoinGroup and
+   * SyncGroup, which park on the coordinator for up to the rebalance timeout, never delay another
+   * member's Heartbeat or OffsetFetch. Release it with {@link closeConnections}.
+   */
+  dedicatedPurpose(): ConnectionPurpose {
+    return `group#${++this.#dedicated}`;
+  }
+
+  /** Closes every connection of `purpose` (all brokers), including one still opening. */
+  async closeConnections(purpose: ConnectionPurpose): Promise<void> {
+    const mine = (key: string): boolean => purposeOf(key) === purpose;
+    await Promise.all([...this.#opening].filter(([key]) => mine(key)).map(([, p]) => p.catch(() => {})));
+    for (const [key, conn] of this.#conns) {
+      if (mine(key)) {
+        this.#conns.delete(key);
+        conn.close();
+      }
+    }
+  }
+
+  /** The open connections: broker id and purpose of each (to see what a client holds). */
+  connections(): { broker: number; purpose: ConnectionPurpose }[] {
+    const out: { broker: number; purpose: ConnectionPurpose }[] = [];
+    for (const [key, conn] of this.#conns) {
+      if (conn.connected()) out.push({ broker: conn.id(), purpose: purposeOf(key) });
+    }
+    return out;
   }
 
   /** The coordinator of a transactional id. */
@@ -461,6 +520,11 @@ export class Client {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+// A pool key is `${brokerId}:${purpose}:${addr}`; no purpose contains ":".
+function purposeOf(key: string): ConnectionPurpose {
+  return key.split(":")[1] as ConnectionPurpose;
 }
 
 function isFullConfig(c: unknown): c is Readonly<Config> {

@@ -8,11 +8,12 @@
  *
  * @module
  */
-import { kafkaError } from "../broker.ts";
+import { type Broker, kafkaError } from "../broker.ts";
 import { Client } from "../client.ts";
 import { type Config, type ConfigOverrides, IsolationLevel, OffsetNewest, OffsetOldest } from "../config.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/apis/fetch.ts";
+import { OffsetForLeaderEpoch } from "../protocol/apis/offset_for_leader_epoch.ts";
 import { KError } from "../protocol/errors.ts";
 import { decodeRecordBatchesUntilError } from "../protocol/records.ts";
 import { Channel } from "../util/channel.ts";
@@ -34,6 +35,12 @@ export interface ConsumerMessage {
   readonly headers: readonly { key: string; value: Uint8Array | null }[];
   /** Create time or log-append time, in ms. */
   readonly timestamp: number;
+  /**
+   * The leader epoch of the record's batch (KIP-320), -1 if unknown. Commit it with the offset
+   * (`PartitionOffsetManager.markOffset(offset + 1, metadata, leaderEpoch)`) so that a consumer
+   * resuming from the commit can detect a log truncation.
+   */
+  readonly leaderEpoch: number;
 }
 
 /** An error while consuming one partition. */
@@ -70,6 +77,43 @@ export class ConsumerErrors extends SamsaError {
     this.name = "ConsumerErrors";
     this.errors = errors;
     this.dropped = dropped;
+  }
+}
+
+/**
+ * The log was truncated under the consumer (KIP-320): after a leader change, OffsetForLeaderEpoch
+ * (or a Fetch answer's `divergingEpoch`) showed that the records from `divergentOffset` on, which
+ * this consumer had already fetched up to `fetchOffset`, are no longer in the leader's log (an
+ * unclean leader election). The partition consumer goes on from `resetOffset`: the first diverging
+ * offset when the leader knows it, else `consumer.offsets.initial`. Delivered on `errors()`.
+ */
+export class LogTruncationError extends SamsaError {
+  /** Topic. */
+  readonly topic: string;
+  /** Partition. */
+  readonly partition: number;
+  /** The offset the consumer was about to fetch when the truncation was found. */
+  readonly fetchOffset: number;
+  /** The first offset known to diverge, or -1 when the leader does not know the fetched epoch. */
+  readonly divergentOffset: number;
+  /** Where consumption goes on. */
+  readonly resetOffset: number;
+  /**
+   * @param topic topic @param partition partition @param fetchOffset position when it was found
+   * @param divergentOffset first diverging offset (-1: unknown) @param resetOffset where consumption goes on
+   */
+  constructor(topic: string, partition: number, fetchOffset: number, divergentOffset: number, resetOffset: number) {
+    super(
+      `kafka: log truncation detected for ${topic}/${partition} at fetch offset ${fetchOffset}` +
+        (divergentOffset >= 0 ? `: records from ${divergentOffset} on diverge` : ": the leader does not know the last fetched epoch") +
+        `; consuming from ${resetOffset}`,
+    );
+    this.name = "LogTruncationError";
+    this.topic = topic;
+    this.partition = partition;
+    this.fetchOffset = fetchOffset;
+    this.divergentOffset = divergentOffset;
+    this.resetOffset = resetOffset;
   }
 }
 
@@ -110,6 +154,7 @@ export class Consumer {
   #ownsClient: boolean;
   #loops = new Map<number, FetchLoop>();
   #children = new Map<string, PartitionConsumer>();
+  #closing = new Set<Promise<void>>();
   #closed = false;
 
   private constructor(client: Client, owns: boolean) {
@@ -186,9 +231,17 @@ export class Consumer {
     return offset;
   }
 
-  /** @internal attach a partition consumer to its leader's fetch loop */
+  /**
+   * @internal attach a partition consumer to its leader's fetch loop. After a leader change (the
+   * metadata's leader epoch differs from the one the partition was fetched under) the position is
+   * validated first with OffsetForLeaderEpoch (KIP-320, Java's SubscriptionState validation).
+   */
   async _assign(pc: PartitionConsumer): Promise<void> {
-    const { id } = await this.client.leaderAndEpoch(pc.topic, pc.partition);
+    const { id, epoch } = await this.client.leaderAndEpoch(pc.topic, pc.partition);
+    if (pc.closed) return;
+    if (epoch >= 0 && pc._leaderEpoch !== epoch && pc._lastFetchedEpoch >= 0) await this.#validatePosition(pc, id, epoch);
+    if (pc.closed) return;
+    pc._leaderEpoch = epoch;
     let loop = this.#loops.get(id);
     if (!loop) {
       loop = new FetchLoop(this, id);
@@ -197,16 +250,68 @@ export class Consumer {
     loop.add(pc);
   }
 
+  // OffsetForLeaderEpoch for the epoch of the last fetched batch, asked of the new leader with the
+  // current leader epoch: an end offset below the position means the log was truncated. Errors
+  // (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_LEADER...) throw: _reassign refreshes metadata
+  // and validates again.
+  async #validatePosition(pc: PartitionConsumer, leader: number, currentEpoch: number): Promise<void> {
+    const broker = await this.client.broker(leader, "meta");
+    let version: number;
+    try {
+      version = broker.versionFor(OffsetForLeaderEpoch);
+    } catch {
+      return; // as Java: a broker without a usable OffsetForLeaderEpoch skips validation
+    }
+    if (version < 3) return;
+    const position = pc._offset;
+    const lastEpoch = pc._lastFetchedEpoch;
+    const res = await broker.request(OffsetForLeaderEpoch, {
+      replicaId: -1, // a consumer
+      topics: [{ topic: pc.topic, partitions: [{ partition: pc.partition, currentLeaderEpoch: currentEpoch, leaderEpoch: lastEpoch }] }],
+    });
+    const p = res.topics.find((t) => t.topic === pc.topic)?.partitions.find((x) => x.partition === pc.partition);
+    if (!p) throw kafkaError(KError.UnknownTopicOrPartition, `OffsetForLeaderEpoch ${pc.topic}/${pc.partition}: missing from response`);
+    if (p.errorCode !== 0) throw kafkaError(p.errorCode, `OffsetForLeaderEpoch ${pc.topic}/${pc.partition} epoch ${lastEpoch}`);
+    if (pc._offset !== position || pc.closed) return; // the position moved meanwhile
+    await this._diverged(pc, p.leaderEpoch, p.endOffset);
+  }
+
+  /**
+   * @internal the leader's end offset for the last fetched epoch (OffsetForLeaderEpoch, or a Fetch
+   * answer's divergingEpoch): as Java's SubscriptionState.maybeCompleteValidation with a reset
+   * policy: an unknown epoch resets to `consumer.offsets.initial`, an end offset below the position
+   * moves the position back to it; both are reported on errors() as a {@link LogTruncationError}.
+   */
+  async _diverged(pc: PartitionConsumer, epoch: number, endOffset: number): Promise<void> {
+    const position = pc._offset;
+    if (epoch < 0 || endOffset < 0) {
+      const isolation = this.config.consumer.isolationLevel;
+      const reset = await this.client.getOffset(pc.topic, pc.partition, this.config.consumer.offsets.initial, isolation);
+      if (pc._offset !== position || pc.closed) return;
+      pc._truncated(reset, -1, new LogTruncationError(pc.topic, pc.partition, position, -1, reset));
+    } else if (endOffset < position) {
+      pc._truncated(endOffset, epoch, new LogTruncationError(pc.topic, pc.partition, position, endOffset, endOffset));
+    } else {
+      pc._lastFetchedEpoch = epoch; // no truncation; the leader's epoch for our position is this one
+    }
+  }
+
   /** @internal */
   _remove(pc: PartitionConsumer): void {
     this.#children.delete(`${pc.topic}\u0000${pc.partition}`);
     for (const [id, loop] of this.#loops) {
       loop.remove(pc);
       if (loop.empty) {
-        loop.stop();
+        this.#closeLoop(loop);
         this.#loops.delete(id);
       }
     }
+  }
+
+  // stops a loop and closes its fetch session on the broker (epoch -1); close() waits for it
+  #closeLoop(loop: FetchLoop): void {
+    const p = loop.close().finally(() => this.#closing.delete(p));
+    this.#closing.add(p);
   }
 
   /** @internal called by a fetch loop when a partition must find its (new) leader */
@@ -259,8 +364,9 @@ export class Consumer {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#children.values()].map((pc) => pc.close().catch(() => {})));
-    for (const loop of this.#loops.values()) loop.stop();
+    for (const loop of this.#loops.values()) this.#closeLoop(loop);
     this.#loops.clear();
+    await Promise.all([...this.#closing]); // every fetch session closed (FINAL epoch), before the client goes
     if (this.#ownsClient) await this.client.close();
   }
 
@@ -285,8 +391,10 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   readonly partition: number;
   /** @internal next offset to fetch */
   _offset = 0;
-  /** @internal */
+  /** @internal the leader epoch (from metadata) this partition is fetched under: Fetch's currentLeaderEpoch */
   _leaderEpoch = -1;
+  /** @internal the leader epoch of the last fetched batch: Fetch's lastFetchedEpoch, validated after a leader change */
+  _lastFetchedEpoch = -1;
   #consumer: Consumer;
   #messages: Channel<ConsumerMessage>;
   #errors: Channel<ConsumerError>;
@@ -298,6 +406,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #maxBytes: number;
   #refill: number;
   #backoff: ReturnType<typeof setTimeout> | undefined;
+  #diverging = false;
   /** @internal the loop to wake when there is room again */
   _loop: FetchLoop | undefined;
 
@@ -382,7 +491,21 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal whether the next fetch should include this partition */
   _wantsData(): boolean {
-    return !this.#paused && !this.#closed && this.#messages.length < this.#refill && !this.#backoff;
+    return !this.#paused && !this.#closed && this.#messages.length < this.#refill && !this.#backoff && !this.#diverging;
+  }
+
+  /**
+   * @internal the log was truncated: move the position to `offset` (records fetched from there on
+   * and not yet taken are dropped: the leader no longer has them), report it on errors()
+   */
+  _truncated(offset: number, epoch: number, err: LogTruncationError): void {
+    const kept = this.#messages.drain().filter((m) => m.offset < offset);
+    for (const m of kept) this.#messages.push(m);
+    this._offset = offset;
+    this._lastFetchedEpoch = epoch;
+    this.#maxBytes = this.#consumer.config.consumer.fetch.default;
+    this._error(err);
+    this._loop?.wake();
   }
 
   /** @internal an undecodable answer: report it, and refetch only after `consumer.retry.backoff` */
@@ -411,6 +534,19 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     if (res.highWatermark >= 0) this.#highWaterMark = res.highWatermark;
     if (res.errorCode !== 0) return this._fail(res.errorCode, loop);
     if (this.#paused) return; // a fetch that was in flight when pause() was called: refetched on resume
+    const diverging = res.divergingEpoch;
+    if (diverging && diverging.epoch >= 0) {
+      // Fetch v12+ (KIP-320 with lastFetchedEpoch): the leader's log diverges from what we fetched;
+      // no records come with it. Held out of fetches until the position is decided.
+      this.#diverging = true;
+      this.#consumer._diverged(this, diverging.epoch, diverging.endOffset)
+        .catch((e) => this._error(e as Error))
+        .finally(() => {
+          this.#diverging = false;
+          this._loop?.wake();
+        });
+      return;
+    }
     const records = res.records;
     if (!records || records.length === 0) return;
     // a corrupt batch does not cost the valid batches before it: they are delivered, then it is reported
@@ -420,6 +556,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     const abortedProducers = new Set<number>();
     let delivered = 0;
     let next = this._offset;
+    let lastEpoch = this._lastFetchedEpoch;
     for (const batch of decoded.batches) {
       if (aborted) {
         const starts = aborted.get(batch.producerId);
@@ -428,6 +565,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
           starts.shift();
         }
       }
+      // the epoch of the last batch fetched (Java's CompletedFetch.lastEpoch) is the next Fetch's lastFetchedEpoch
+      if (batch.partitionLeaderEpoch >= 0 && batch.lastOffset >= this._offset) lastEpoch = batch.partitionLeaderEpoch;
       if (batch.isControl) {
         // an ABORT or COMMIT marker ends the producer's transaction
         abortedProducers.delete(batch.producerId);
@@ -448,13 +587,17 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
           value: r.value,
           headers: r.headers,
           timestamp: r.timestamp,
+          leaderEpoch: batch.partitionLeaderEpoch,
         });
         delivered++;
         next = r.offset + 1;
       }
       next = Math.max(next, batch.lastOffset + 1);
     }
-    if (next > this._offset) this._offset = next;
+    if (next > this._offset) {
+      this._offset = next;
+      this._lastFetchedEpoch = lastEpoch;
+    }
     this.#refill = Math.max(this.#consumer.config.channelBufferSize, delivered);
     if (decoded.error) {
       // refetched from the bad batch after consumer.retry.backoff (a broker may have answered a
@@ -477,6 +620,14 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal a partition-level error code in a Fetch answer */
   _fail(code: number, loop: FetchLoop): void {
+    if (code === KError.OffsetOutOfRange && this._lastFetchedEpoch >= 0) {
+      // Kafka answers OFFSET_OUT_OF_RANGE when it cannot find the end of lastFetchedEpoch (e.g. that
+      // epoch's batches were deleted), even for an offset in the log: ask once more without it, so
+      // that only a position really out of the log stops the partition consumer
+      this._lastFetchedEpoch = -1;
+      loop.wake();
+      return;
+    }
     const err = kafkaError(code, `fetch ${this.topic}/${this.partition} at offset ${this._offset}`);
     this._error(err);
     if (REFRESH_METADATA.has(code) || (err.retriable && code !== KError.CorruptMessage)) {
@@ -549,9 +700,29 @@ function abortedIndex(list: { producerId: number; firstOffset: number }[] | null
 interface SessionEntry {
   fetchOffset: number;
   maxBytes: number;
+  currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
 }
 
-/** One broker's fetch loop: a single Fetch for all partitions it leads, with a KIP-227 session. */
+// KIP-227 (Kafka's FetchMetadata): session id 0 is "no session"; epoch 0 asks for a new session
+// with a full request (closing the session named, if any), epoch -1 closes the session named (or,
+// with id 0, fetches sessionless); epochs 1.. are incremental and wrap from 2^31-1 to 1.
+const INVALID_SESSION_ID = 0;
+const INITIAL_EPOCH = 0;
+const FINAL_EPOCH = -1;
+
+function nextEpoch(epoch: number): number {
+  if (epoch < 0) return FINAL_EPOCH;
+  return epoch === 0x7fffffff ? 1 : epoch + 1;
+}
+
+/**
+ * One broker's fetch loop: a single Fetch for all partitions it leads, with a KIP-227 session
+ * handled as Java's FetchSessionHandler does. After an error the next request is full with
+ * (sessionId, epoch 0), which makes the broker drop the old session as it creates the new one
+ * (sessionId 0 only after FETCH_SESSION_ID_NOT_FOUND: the broker has none); `close()` sends the
+ * FINAL epoch (-1) so the broker frees the session's slot at once.
+ */
 export class FetchLoop {
   readonly brokerId: number;
   #consumer: Consumer;
@@ -559,9 +730,10 @@ export class FetchLoop {
   #running = false;
   #stopped = false;
   #wakeup: (() => void) | undefined;
-  #sessionId = 0;
-  #sessionEpoch = 0;
+  #sessionId = INVALID_SESSION_ID;
+  #sessionEpoch = INITIAL_EPOCH;
   #session = new Map<string, SessionEntry>();
+  #broker: Broker | undefined; // the connection the session lives on (to send the close on)
 
   constructor(consumer: Consumer, brokerId: number) {
     this.#consumer = consumer;
@@ -583,6 +755,9 @@ export class FetchLoop {
     const key = `${pc.topic}\u0000${pc.partition}`;
     if (this.#partitions.get(key) === pc) this.#partitions.delete(key);
     if (pc._loop === this) pc._loop = undefined;
+    // still in the broker's session until a request forgets it; if it comes back first, send it again
+    const entry = this.#session.get(key);
+    if (entry) entry.fetchOffset = -1;
   }
 
   wake(): void {
@@ -594,6 +769,40 @@ export class FetchLoop {
   stop(): void {
     this.#stopped = true;
     this.wake();
+  }
+
+  /**
+   * Stops the loop and closes its fetch session on the broker: a Fetch with the session id, the
+   * FINAL epoch (-1) and no partitions (Java's AbstractFetch.maybeCloseFetchSessions). It goes on
+   * the same connection, behind a Fetch still in flight, so the broker handles that one first.
+   * Skipped when there is no session or the connection is gone; never rejects.
+   */
+  async close(): Promise<void> {
+    this.stop();
+    const broker = this.#broker;
+    const sessionId = this.#sessionId;
+    this.#sessionId = INVALID_SESSION_ID;
+    this.#sessionEpoch = INITIAL_EPOCH;
+    this.#session.clear();
+    if (sessionId === INVALID_SESSION_ID || !broker?.connected()) return;
+    const conf = this.#consumer.config.consumer;
+    try {
+      await broker.request(Fetch, {
+        clusterId: null,
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: conf.fetch.max > 0 ? conf.fetch.max : 52428800,
+        isolationLevel: conf.isolationLevel,
+        sessionId,
+        sessionEpoch: FINAL_EPOCH,
+        topics: [],
+        forgottenTopicsData: [],
+        rackId: "",
+      } as FetchRequest, { extraTimeout: conf.maxWaitTime });
+    } catch {
+      // the broker evicts the session in time anyway
+    }
   }
 
   async #run(): Promise<void> {
@@ -609,13 +818,18 @@ export class FetchLoop {
       }
       let res: FetchResponse;
       let req: FetchRequest;
+      let full = true;
       try {
         const broker = await client.broker(this.brokerId, "fetch");
-        req = this.#buildRequest(wanted, broker.versionFor(Fetch) >= 7);
+        if (this.#stopped) break; // close() may have sent the FINAL epoch already
+        this.#broker = broker;
+        const sessions = broker.versionFor(Fetch) >= 7;
+        full = !sessions || this.#sessionEpoch === INITIAL_EPOCH;
+        req = this.#buildRequest(wanted, sessions);
         res = await broker.request(Fetch, req, { extraTimeout: conf.consumer.maxWaitTime });
       } catch (e) {
         if (this.#stopped || client.closed()) break;
-        this.#resetSession();
+        this.#closeExistingAttemptNew();
         for (const pc of wanted) pc._error(e as Error);
         if (e instanceof KafkaError && !e.retriable) await sleep(conf.consumer.retry.backoff);
         else {
@@ -625,18 +839,32 @@ export class FetchLoop {
         }
         continue;
       }
-      if (res.errorCode === KError.FetchSessionIdNotFound || res.errorCode === KError.InvalidFetchSessionEpoch) {
+      if (this.#stopped) break;
+      if (res.errorCode === KError.FetchSessionIdNotFound) {
+        // the broker has no such session (evicted): a new one, nothing to close
         this.#resetSession();
+        continue;
+      }
+      if (res.errorCode === KError.InvalidFetchSessionEpoch) {
+        // the session exists but we are out of step: replace it (a full request with its id)
+        this.#closeExistingAttemptNew();
         continue;
       }
       if (res.errorCode !== 0) {
         for (const pc of wanted) pc._error(kafkaError(res.errorCode, "fetch"));
-        this.#resetSession();
+        this.#closeExistingAttemptNew();
         await sleep(conf.consumer.retry.backoff);
         continue;
       }
-      this.#sessionId = res.sessionId;
-      this.#sessionEpoch = res.sessionId === 0 ? 0 : this.#sessionEpoch + 1;
+      if (full) {
+        // sessionId 0: the broker made no session (e.g. its cache is full); else a new session at epoch 1
+        this.#sessionId = res.sessionId;
+        this.#sessionEpoch = res.sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextEpoch(INITIAL_EPOCH);
+      } else if (res.sessionId === INVALID_SESSION_ID) {
+        this.#resetSession(); // the broker closed the session
+      } else {
+        this.#sessionEpoch = nextEpoch(this.#sessionEpoch);
+      }
       for (const t of res.responses) {
         const topic = t.topic || client.topicNameById(t.topicId) || "";
         for (const p of t.partitions) {
@@ -654,24 +882,40 @@ export class FetchLoop {
     this.#running = false;
   }
 
+  // Java's FetchMetadata.INITIAL: no session, the next request is full and opens one
   #resetSession(): void {
-    this.#sessionId = 0;
-    this.#sessionEpoch = 0;
+    this.#sessionId = INVALID_SESSION_ID;
+    this.#sessionEpoch = INITIAL_EPOCH;
+    this.#session.clear();
+  }
+
+  // Java's nextCloseExistingAttemptNew: keep the session id, epoch 0 — the broker removes that
+  // session and creates a new one from the full request, so no dead session stays in its cache
+  #closeExistingAttemptNew(): void {
+    this.#sessionEpoch = INITIAL_EPOCH;
     this.#session.clear();
   }
 
   #buildRequest(wanted: PartitionConsumer[], sessions: boolean): FetchRequest {
     const conf = this.#consumer.config.consumer;
     const client = this.#consumer.client;
-    const incremental = sessions && this.#sessionId !== 0;
+    const incremental = sessions && this.#sessionId !== INVALID_SESSION_ID && this.#sessionEpoch > INITIAL_EPOCH;
     const topics = new Map<string, FetchRequest["topics"][number]>();
     const current = new Set<string>();
     for (const pc of wanted) {
       const key = `${pc.topic}\u0000${pc.partition}`;
       current.add(key);
-      const entry = { fetchOffset: pc._offset, maxBytes: pc._maxBytes() };
+      const entry: SessionEntry = {
+        fetchOffset: pc._offset,
+        maxBytes: pc._maxBytes(),
+        currentLeaderEpoch: pc._leaderEpoch,
+        lastFetchedEpoch: pc._lastFetchedEpoch,
+      };
       const prev = this.#session.get(key);
-      if (incremental && prev && prev.fetchOffset === entry.fetchOffset && prev.maxBytes === entry.maxBytes) continue;
+      if (
+        incremental && prev && prev.fetchOffset === entry.fetchOffset && prev.maxBytes === entry.maxBytes &&
+        prev.currentLeaderEpoch === entry.currentLeaderEpoch && prev.lastFetchedEpoch === entry.lastFetchedEpoch
+      ) continue;
       this.#session.set(key, entry);
       let t = topics.get(pc.topic);
       if (!t) {
@@ -680,9 +924,9 @@ export class FetchLoop {
       }
       t.partitions.push({
         partition: pc.partition,
-        currentLeaderEpoch: -1,
-        fetchOffset: pc._offset,
-        lastFetchedEpoch: -1,
+        currentLeaderEpoch: entry.currentLeaderEpoch,
+        fetchOffset: entry.fetchOffset,
+        lastFetchedEpoch: entry.lastFetchedEpoch,
         logStartOffset: -1,
         partitionMaxBytes: pc._maxBytes(),
       });
@@ -707,8 +951,8 @@ export class FetchLoop {
       minBytes: conf.fetch.min,
       maxBytes: conf.fetch.max > 0 ? conf.fetch.max : 52428800,
       isolationLevel: conf.isolationLevel,
-      sessionId: sessions ? this.#sessionId : 0,
-      sessionEpoch: sessions ? this.#sessionEpoch : -1,
+      sessionId: sessions ? this.#sessionId : INVALID_SESSION_ID,
+      sessionEpoch: sessions ? this.#sessionEpoch : FINAL_EPOCH,
       topics: [...topics.values()],
       forgottenTopicsData: [...forgotten].map(([topic, partitions]) => ({
         topic,

@@ -10,7 +10,7 @@
  * @module
  */
 import { kafkaError } from "../broker.ts";
-import type { Client } from "../client.ts";
+import type { Client, ConnectionPurpose } from "../client.ts";
 import { KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
 import {
@@ -41,6 +41,7 @@ type HeartbeatEnd = "rebalance" | "lost" | "stopped" | Error;
 export class ClassicMembership implements GroupMembership {
   #client: Client;
   #groupId: string;
+  #purpose: ConnectionPurpose;
   #memberId = "";
   #generation = -1;
   #owned: Assignment = {};
@@ -48,10 +49,15 @@ export class ClassicMembership implements GroupMembership {
   // partition counts the leader assigned from; a change means a rebalance (partitions were added)
   #assignedCounts: Record<string, number> | undefined;
 
-  /** @param client the member's client @param groupId the group */
-  constructor(client: Client, groupId: string) {
+  /**
+   * @param client the member's client @param groupId the group
+   * @param purpose the connection its coordinator requests travel on (a ConsumerGroup passes one of
+   * its own, so its parked JoinGroup never holds up another member's requests)
+   */
+  constructor(client: Client, groupId: string, purpose: ConnectionPurpose = "group") {
     this.#client = client;
     this.#groupId = groupId;
+    this.#purpose = purpose;
   }
 
   get #group() {
@@ -129,7 +135,7 @@ export class ClassicMembership implements GroupMembership {
 
   async leave(): Promise<void> {
     if (!this.#memberId || this.#group.instanceId) return; // static members keep their place (KIP-345)
-    const coordinator = await this.#client.coordinator(this.#groupId);
+    const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
     await coordinator.leaveGroup({
       groupId: this.#groupId,
       memberId: this.#memberId,
@@ -151,7 +157,7 @@ export class ClassicMembership implements GroupMembership {
     const strategies = g.rebalance.strategies;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const coordinator = await this.#client.coordinator(this.#groupId);
+        const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
         const metadata = encodeSubscription(topics, this.#owned, this.#ownedGeneration);
         // JoinGroup and SyncGroup may park on the coordinator for up to the rebalance timeout; on
         // abort the broker connection is dropped (a broker answers one request per connection at a
@@ -262,7 +268,7 @@ export class ClassicMembership implements GroupMembership {
       // the leader's rejoin (or a changed subscription) makes the coordinator rebalance
       if (this.#partitionsChanged() || await resubscribe().catch(() => false)) ended("rebalance");
       try {
-        const coordinator = await this.#client.coordinator(this.#groupId);
+        const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
         const res = await abortable(
           coordinator.heartbeat({
             groupId: this.#groupId,

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Client } from "../client.ts";
+import { Client, type ConnectionPurpose } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
 import { Consumer, type ConsumerMessage, type PartitionConsumer } from "../consumer/consumer.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
@@ -120,7 +120,8 @@ export class ConsumerGroupSession {
 
   /** Marks a message as processed: the committed offset becomes `msg.offset + 1`. */
   markMessage(msg: ConsumerMessage, metadata: string = ""): void {
-    this.markOffset(msg.topic, msg.partition, msg.offset + 1, metadata);
+    // KIP-320: the commit carries the leader epoch of the record it follows
+    this.#pom(`${msg.topic}\u0000${msg.partition}`)?.markOffset(msg.offset + 1, metadata, msg.leaderEpoch ?? -1);
   }
 
   /** Marks `offset` (the next one to read) for a claimed partition; ignored for partitions not claimed. */
@@ -175,6 +176,9 @@ export class ConsumerGroup {
   #consumer: Consumer;
   #om: OffsetManager;
   #membership: GroupMembership;
+  // this member's own coordinator connection (see Client.dedicatedPurpose): its JoinGroup and
+  // SyncGroup park there, behind nobody else's requests and in front of nobody else's
+  #purpose: ConnectionPurpose;
   #errors = new Channel<Error>();
   #paused = new Set<string>();
   #session: AbortController | undefined;
@@ -187,10 +191,12 @@ export class ConsumerGroup {
     this.groupId = groupId;
     this.#ownsClient = owns;
     this.#consumer = Consumer.fromClient(client);
+    this.#purpose = client.dedicatedPurpose();
     this.#om = OffsetManager.fromClient(groupId, client);
+    this.#om._setPurpose(this.#purpose);
     this.#membership = client.config().consumer.group.protocol === "consumer"
-      ? new ConsumerProtocolMembership(client, groupId)
-      : new ClassicMembership(client, groupId);
+      ? new ConsumerProtocolMembership(client, groupId, this.#purpose)
+      : new ClassicMembership(client, groupId, this.#purpose);
     this.#om._setIdentity(() => this.#membership.identity());
     this.#om._onError((e) => this.#errors.push(e));
   }
@@ -200,7 +206,11 @@ export class ConsumerGroup {
     return new ConsumerGroup(await Client.connect(addrs, config), groupId, true);
   }
 
-  /** A group member on an existing client; `close()` leaves the client open. */
+  /**
+   * A group member on an existing client; `close()` leaves the client open. Members share the
+   * client's metadata and fetch connections, but each talks to its coordinator on a connection of
+   * its own (one per member, closed by `close()`), so one group's rebalance never holds up another's.
+   */
   static fromClient(client: Client, groupId: string): ConsumerGroup {
     return new ConsumerGroup(client, groupId, false);
   }
@@ -470,9 +480,13 @@ export class ConsumerGroup {
     await this.#running?.catch(() => {});
     await this.#om.close().catch(() => {});
     await this.#membership.leave().catch(() => {/* the session timeout removes us anyway */});
-    await this.#consumer.close();
-    this.#errors.close();
-    if (this.#ownsClient) await this.client.close();
+    try {
+      await this.#consumer.close();
+    } finally {
+      await this.client.closeConnections(this.#purpose); // this member's coordinator connection
+      this.#errors.close();
+      if (this.#ownsClient) await this.client.close();
+    }
   }
 
   /** `await using group = ...` closes it. */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Client } from "../client.ts";
+import type { Client, ConnectionPurpose } from "../client.ts";
 import { type Broker, kafkaError } from "../broker.ts";
 import { ErrUnsupportedVersion, KafkaError, type SamsaError } from "../errors.ts";
 import { ConsumerGroupHeartbeat } from "../protocol/apis/consumer_group_heartbeat.ts";
@@ -45,15 +45,21 @@ function unsupportedProtocol(coordinator: Broker, groupId: string, cause: unknow
 export class ConsumerProtocolMembership implements GroupMembership {
   #client: Client;
   #groupId: string;
+  #purpose: ConnectionPurpose;
   // KIP-848 v1: the member chooses its id, a random UUID, kept across rejoins
   #memberId: string = uuidToString(crypto.getRandomValues(new Uint8Array(16)));
   #epoch = 0;
   #joined = false;
 
-  /** @param client the member's client @param groupId the group */
-  constructor(client: Client, groupId: string) {
+  /**
+   * @param client the member's client @param groupId the group
+   * @param purpose the connection its coordinator requests travel on (a ConsumerGroup passes one of
+   * its own, so its parked JoinGroup never holds up another member's requests)
+   */
+  constructor(client: Client, groupId: string, purpose: ConnectionPurpose = "group") {
     this.#client = client;
     this.#groupId = groupId;
+    this.#purpose = purpose;
   }
 
   get #group() {
@@ -110,7 +116,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
         });
       }
       try {
-        const coordinator = await this.#client.coordinator(this.#groupId);
+        const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
         try {
           coordinator.versionFor(ConsumerGroupHeartbeat);
         } catch (e) {
@@ -184,7 +190,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
   async leave(): Promise<void> {
     if (!this.#joined) return;
     this.#joined = false;
-    const coordinator = await this.#client.coordinator(this.#groupId);
+    const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
     await coordinator.consumerGroupHeartbeat({
       groupId: this.#groupId,
       memberId: this.#memberId,

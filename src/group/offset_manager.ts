@@ -10,7 +10,7 @@
  * @module
  */
 import { kafkaError } from "../broker.ts";
-import type { Client } from "../client.ts";
+import type { Client, ConnectionPurpose } from "../client.ts";
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { isRetriable, KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
@@ -67,6 +67,7 @@ export class OffsetManager {
   #identity: () => GroupIdentity = () => ({ generation: -1, memberId: "", instanceId: null });
   #committing: Promise<void> | undefined;
   #onError: ((err: OffsetError) => void) | undefined;
+  #purpose: ConnectionPurpose = "group";
   #closed = false;
 
   private constructor(group: string, client: Client) {
@@ -91,21 +92,29 @@ export class OffsetManager {
     this.#identity = identity;
   }
 
+  /** @internal set by a ConsumerGroup: OffsetFetch and OffsetCommit travel on its own coordinator connection */
+  _setPurpose(purpose: ConnectionPurpose): void {
+    this.#purpose = purpose;
+  }
+
   /** Starts managing a partition: fetches its committed offset. Throws if already managed. */
   async managePartition(topic: string, partition: number): Promise<PartitionOffsetManager> {
     if (this.#closed) throw new ErrClosedClient("offset manager is closed");
     const key = `${topic}\u0000${partition}`;
     if (this.#poms.has(key)) throw new SamsaError(`kafka: ${topic}/${partition} is already managed`);
     const [committed] = await this.fetchOffsets([{ topic, partition }]);
-    const pom = new PartitionOffsetManager(this, topic, partition, committed.offset, committed.metadata);
+    const pom = new PartitionOffsetManager(this, topic, partition, committed.offset, committed.metadata, committed.leaderEpoch);
     this.#poms.set(key, pom);
     return pom;
   }
 
-  /** Committed offsets (next offset to read; -1 if none) for partitions, from the coordinator. */
+  /**
+   * Committed offsets (next offset to read; -1 if none) for partitions, from the coordinator, with
+   * the leader epoch committed with each (-1 if none).
+   */
   async fetchOffsets(
     partitions: { topic: string; partition: number }[],
-  ): Promise<{ topic: string; partition: number; offset: number; metadata: string }[]> {
+  ): Promise<{ topic: string; partition: number; offset: number; metadata: string; leaderEpoch: number }[]> {
     const { max, backoff } = this.client.config().metadata.retry;
     for (let attempt = 0;; attempt++) {
       try {
@@ -120,7 +129,7 @@ export class OffsetManager {
   }
 
   async #fetchOnce(partitions: { topic: string; partition: number }[]) {
-    const broker = await this.client.coordinator(this.group);
+    const broker = await this.client.coordinator(this.group, this.#purpose);
     const byTopic = new Map<string, number[]>();
     for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
     const topics = await Promise.all([...byTopic].map(async ([name, ps]) => ({
@@ -137,14 +146,20 @@ export class OffsetManager {
     const group = res.groups.length > 0 ? res.groups[0] : undefined;
     const top = group ? group.errorCode : res.errorCode;
     if (top !== 0) throw kafkaError(top, `OffsetFetch ${this.group}`);
-    const out: { topic: string; partition: number; offset: number; metadata: string }[] = [];
+    const out: { topic: string; partition: number; offset: number; metadata: string; leaderEpoch: number }[] = [];
     const resultTopics = group
       ? group.topics.map((t) => ({ name: t.name || this.client.topicNameById(t.topicId) || "", partitions: t.partitions }))
       : res.topics;
     for (const t of resultTopics) {
       for (const p of t.partitions) {
         if (p.errorCode !== 0) throw kafkaError(p.errorCode, `OffsetFetch ${t.name}/${p.partitionIndex}`);
-        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata ?? "" });
+        out.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          metadata: p.metadata ?? "",
+          leaderEpoch: p.committedLeaderEpoch ?? -1,
+        });
       }
     }
     return out;
@@ -167,7 +182,7 @@ export class OffsetManager {
 
   async #commit(): Promise<void> {
     let pending = [...this.#poms.values()].filter((p) => p._dirty())
-      .map((p) => ({ pom: p, offset: p._pendingOffset(), metadata: p._pendingMetadata() }));
+      .map((p) => ({ pom: p, offset: p._pendingOffset(), metadata: p._pendingMetadata(), leaderEpoch: p._pendingLeaderEpoch() }));
     if (pending.length === 0) return;
     const failures: { pom: PartitionOffsetManager; err: Error }[] = [];
     const { max, backoff } = this.client.config().metadata.retry;
@@ -176,7 +191,7 @@ export class OffsetManager {
       pending = pending.filter((s) => this.#poms.get(`${s.pom.topic}\u0000${s.pom.partition}`) === s.pom);
       if (pending.length === 0) break;
       try {
-        const broker = await this.client.coordinator(this.group);
+        const broker = await this.client.coordinator(this.group, this.#purpose);
         const byTopic = new Map<string, typeof pending>();
         for (const s of pending) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
         const id = this.#identity();
@@ -191,7 +206,7 @@ export class OffsetManager {
             partitions: list.map((s) => ({
               partitionIndex: s.pom.partition,
               committedOffset: s.offset,
-              committedLeaderEpoch: -1,
+              committedLeaderEpoch: s.leaderEpoch, // KIP-320: lets a consumer resuming here detect truncation
               committedMetadata: s.metadata,
             })),
           }))),
@@ -206,8 +221,13 @@ export class OffsetManager {
             if (!s) continue;
             answered.add(s.pom);
             if (p.errorCode === 0) s.pom._committed(s.offset);
-            // a stale epoch (KIP-848) means the member's epoch moved on: retry with the current one
-            else if (isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch) {
+            // a stale epoch (KIP-848) means the member's epoch moved on: retry with the current one;
+            // so does ILLEGAL_GENERATION for a commit that waited behind the member's own JoinGroup
+            // (answered first, with the new generation) — if the generation did not move, it is a failure
+            else if (
+              isRetriable(p.errorCode) || p.errorCode === KError.NotCoordinator || p.errorCode === KError.StaleMemberEpoch ||
+              (p.errorCode === KError.IllegalGeneration && this.#identity().generation !== id.generation)
+            ) {
               again.push(s);
               lastCode = p.errorCode;
             } else failures.push({ pom: s.pom, err: kafkaError(p.errorCode, `OffsetCommit ${name}/${p.partitionIndex}`) });
@@ -274,41 +294,49 @@ export class PartitionOffsetManager {
   #om: OffsetManager;
   #offset: number;
   #metadata: string;
+  #leaderEpoch: number;
   #committedOffset: number;
   #errors = new Channel<OffsetError>();
   #done = false;
 
   /** @internal */
-  constructor(om: OffsetManager, topic: string, partition: number, committed: number, metadata: string) {
+  constructor(om: OffsetManager, topic: string, partition: number, committed: number, metadata: string, leaderEpoch: number = -1) {
     this.#om = om;
     this.topic = topic;
     this.partition = partition;
     this.#offset = committed;
     this.#committedOffset = committed;
     this.#metadata = metadata;
+    this.#leaderEpoch = leaderEpoch;
   }
 
   /**
    * The next offset to consume and its metadata. With no committed offset: `consumer.offsets.initial`
    * (OffsetNewest or OffsetOldest) and empty metadata.
    */
-  nextOffset(): { offset: number; metadata: string } {
-    if (this.#offset >= 0) return { offset: this.#offset, metadata: this.#metadata };
-    return { offset: this.#om.client.config().consumer.offsets.initial, metadata: "" };
+  nextOffset(): { offset: number; metadata: string; leaderEpoch: number } {
+    if (this.#offset >= 0) return { offset: this.#offset, metadata: this.#metadata, leaderEpoch: this.#leaderEpoch };
+    return { offset: this.#om.client.config().consumer.offsets.initial, metadata: "", leaderEpoch: -1 };
   }
 
-  /** Marks `offset` (the next one to read) as processed; never moves backwards. */
-  markOffset(offset: number, metadata: string = ""): void {
+  /**
+   * Marks `offset` (the next one to read) as processed; never moves backwards. `leaderEpoch` is
+   * the leader epoch of the last record processed (`ConsumerMessage.leaderEpoch`; -1 if unknown),
+   * committed with the offset as its committedLeaderEpoch (KIP-320).
+   */
+  markOffset(offset: number, metadata: string = "", leaderEpoch: number = -1): void {
     if (offset > this.#offset) {
       this.#offset = offset;
       this.#metadata = metadata;
+      this.#leaderEpoch = leaderEpoch;
     }
   }
 
-  /** Sets the offset, also backwards (e.g. to re-read). */
-  resetOffset(offset: number, metadata: string = ""): void {
+  /** Sets the offset, also backwards (e.g. to re-read); `leaderEpoch` as for {@link markOffset}. */
+  resetOffset(offset: number, metadata: string = "", leaderEpoch: number = -1): void {
     this.#offset = offset;
     this.#metadata = metadata;
+    this.#leaderEpoch = leaderEpoch;
     this.#committedOffset = -2; // force a commit even if equal to what was committed
   }
 
@@ -361,6 +389,10 @@ export class PartitionOffsetManager {
   /** @internal */
   _pendingMetadata(): string {
     return this.#metadata;
+  }
+  /** @internal */
+  _pendingLeaderEpoch(): number {
+    return this.#leaderEpoch;
   }
   /** @internal */
   _committed(offset: number): void {
