@@ -30,6 +30,7 @@ import {
   ErrFlushTimeout,
   pendingRecord,
   type PendingRecord,
+  RECORD_OVERHEAD,
   ProducerError,
   ProducerErrors,
   type ProducerInterceptor,
@@ -212,8 +213,9 @@ export class AsyncProducer implements ProducerCore {
       this.#failMessage(msg, done, new ErrShuttingDown());
       return;
     }
-    if (rec.size > this.config.producer.maxMessageBytes) {
-      this.#failMessage(msg, done, kafkaError(KError.MessageTooLarge, `message of ${rec.size} bytes exceeds producer.maxMessageBytes`));
+    if (rec.size - RECORD_OVERHEAD > this.config.producer.maxMessageBytes) {
+      const size = rec.size - RECORD_OVERHEAD;
+      this.#failMessage(msg, done, kafkaError(KError.MessageTooLarge, `message of ${size} bytes exceeds producer.maxMessageBytes`));
       return;
     }
     this.#pendingByGeneration.set(rec.generation, (this.#pendingByGeneration.get(rec.generation) ?? 0) + 1);
@@ -291,9 +293,10 @@ export class AsyncProducer implements ProducerCore {
       // encoded once, here, into the partition's open batch
       const p = this.config.producer;
       const bytes = tp.append(rec, msg, p.maxMessageBytes, p.flush.maxMessages > 0 ? p.flush.maxMessages : Infinity);
-      this.#buffered += bytes - rec.size;
-      rec.size = bytes;
-      (msg as Sized)[SIZE] = bytes;
+      const size = bytes + RECORD_OVERHEAD;
+      this.#buffered += size - rec.size;
+      rec.size = size;
+      (msg as Sized)[SIZE] = size;
     } catch (e) {
       this.#failRecord(rec, e as Error);
       return;

@@ -89,7 +89,7 @@ export interface PendingRecord {
   msg: ProducerMessage;
   /** Timestamp. */
   timestamp: number;
-  /** Bytes it holds in the producer's buffer: an estimate until encoded, then its encoded size. */
+  /** Bytes it holds in the producer's buffer: an estimate until encoded, then its encoded size; both plus {@link RECORD_OVERHEAD}. */
   size: number;
   /** Completion hook (SyncProducer); called once with the error or nothing. */
   done: ((err?: Error) => void) | undefined;
@@ -108,6 +108,13 @@ function checkBytes(what: string, v: unknown): number {
 }
 
 /**
+ * What one message costs the producer beyond its encoded bytes while it waits for its result: the
+ * message object the producer holds, its pending record, a typed-array view or string header. Counted
+ * in `producer.maxBufferedBytes` so that the bound is on memory, not only on payload.
+ */
+export const RECORD_OVERHEAD = 192;
+
+/**
  * Builds the pending form of a message; throws TypeError on a bad key, value or header type (so a
  * bad message fails alone at `send()`, before it reaches a batch).
  */
@@ -117,7 +124,7 @@ export function pendingRecord(
   now: number,
   generation: number,
 ): PendingRecord {
-  let size = 21 + checkBytes("message key", msg.key) + checkBytes("message value", msg.value);
+  let size = RECORD_OVERHEAD + 21 + checkBytes("message key", msg.key) + checkBytes("message value", msg.value);
   const headers = msg.headers;
   if (headers !== undefined) {
     if (!Array.isArray(headers)) throw new TypeError("message headers must be an array");

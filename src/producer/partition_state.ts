@@ -24,7 +24,7 @@
  */
 import { type BatchStamp, RecordBatchBuilder, restamp } from "../protocol/batch_builder.ts";
 import { decodeRecordBatches } from "../protocol/records.ts";
-import type { PendingRecord, ProducerMessage } from "./message.ts";
+import { type PendingRecord, type ProducerMessage, RECORD_OVERHEAD } from "./message.ts";
 import type { BrokerSink } from "./sink.ts";
 
 /** Kafka keeps the metadata of a producer's last five batches per partition for de-duplication. */
@@ -152,7 +152,7 @@ export class PartitionState {
    */
   append(rec: PendingRecord, msg: ProducerMessage, maxBytes: number, maxRecords: number): number {
     let d = this.drafts[this.drafts.length - 1];
-    if (!d || d.records.length >= maxRecords || d.builder.size + rec.size > maxBytes) {
+    if (!d || d.records.length >= maxRecords || d.builder.size + rec.size - RECORD_OVERHEAD > maxBytes) {
       d = { builder: new RecordBatchBuilder(), records: [] };
       this.drafts.push(d);
     }

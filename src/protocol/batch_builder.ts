@@ -174,8 +174,9 @@ export class RecordBatchBuilder {
 
   #ensure(n: number): void {
     if (n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < n) size *= 2;
+    // grow by half (not double): a batch near maxMessageBytes should not hold twice that
+    let size = Math.max(this.#buf.length + (this.#buf.length >> 1), INITIAL);
+    while (size < n) size += size >> 1;
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
