@@ -207,6 +207,9 @@ export class Broker extends BrokerApis {
     const net = this.#config.net;
     const transport = net.transport ?? (await defaultTransport());
     const generation = ++this.#generation;
+    // a refused, unreachable or timed-out dial is a connection error like a lost connection
+    // (ErrNotConnected, with the transport's error as its cause), so every caller can tell it from
+    // a broker's answer or a bug and retry it: the broker may be down while the cluster serves on
     const socket = await transport.connect(
       {
         host,
@@ -226,7 +229,10 @@ export class Broker extends BrokerApis {
           }
         },
       },
-    );
+    ).catch((e: unknown) => {
+      if (e instanceof SamsaError) throw e;
+      throw new ErrNotConnected(e instanceof Error ? e.message : `${this.#addr}: ${String(e)}`, { cause: e });
+    });
     if (generation !== this.#generation) {
       socket.close();
       throw new ErrConnectionClosed(`${this.#addr}: closed while connecting`);

@@ -13,7 +13,7 @@
  */
 import { Broker, kafkaError } from "./broker.ts";
 import { type Config, type ConfigOverrides, type IsolationLevel, newConfig } from "./config.ts";
-import { ErrClosedClient, ErrOutOfBrokers, SamsaError } from "./errors.ts";
+import { ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
 import type { MetadataResponse } from "./protocol/apis/metadata.ts";
@@ -402,12 +402,22 @@ export class Client {
       throw new SamsaError(`getOffset: isolationLevel must be 0 (read uncommitted) or 1 (read committed), not ${isolationLevel}`);
     }
     for (let attempt = 0;; attempt++) {
-      const broker = await this.leader(topic, partition);
-      const res = await broker.request(ListOffsets, {
-        replicaId: -1,
-        isolationLevel,
-        topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: time }] }],
-      });
+      let res;
+      try {
+        const broker = await this.leader(topic, partition);
+        res = await broker.request(ListOffsets, {
+          replicaId: -1,
+          isolationLevel,
+          topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: time }] }],
+        });
+      } catch (e) {
+        // the leader's broker is down or its connection was lost: the leadership moves (or the
+        // broker comes back); look the leader up again after a backoff
+        if (this.#closed || !isLostConnection(e) || attempt >= this.#config.metadata.retry.max) throw e;
+        await sleep(this.#config.metadata.retry.backoff);
+        await this.refreshMetadata(topic).catch(() => {});
+        continue;
+      }
       const p = res.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
       if (!p) throw kafkaError(KError.UnknownTopicOrPartition, `ListOffsets ${topic}/${partition}: missing from response`);
       if (p.errorCode === 0) return p.offset;
@@ -520,6 +530,11 @@ export class Client {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+// A failed or lost connection (not a broker's answer): worth a new leader lookup and a retry.
+function isLostConnection(e: unknown): boolean {
+  return e instanceof ErrNotConnected || e instanceof ErrConnectionClosed || e instanceof ErrRequestTimeout || e instanceof ErrOutOfBrokers;
 }
 
 // A pool key is `${brokerId}:${purpose}:${addr}`; no purpose contains ":".

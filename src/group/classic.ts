@@ -28,6 +28,7 @@ import {
   assignmentKeys,
   type GroupMembership,
   isConnectionError,
+  isTransientGroupError,
   type SessionEnd,
   type SessionHooks,
   type Subscription,
@@ -213,12 +214,12 @@ export class ClassicMembership implements GroupMembership {
           (e instanceof SamsaError && !(e instanceof KafkaError) && !isConnectionError(e))
         ) {
           throw e;
-        } else if (code !== KError.RebalanceInProgress && attempt >= g.rebalance.retry.max + 20) {
-          throw e;
+        } else if (code !== KError.RebalanceInProgress && attempt >= g.rebalance.retry.max + 20 && !isTransientGroupError(e)) {
+          throw e; // a broker that is down, or a coordinator that moves, is waited out however long it takes
         } else if (code !== KError.RebalanceInProgress) {
           await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
         }
-        if (code !== KError.RebalanceInProgress) await sleep(Math.min(g.rebalance.retry.backoff, 250 * (attempt + 1)), signal);
+        if (code !== KError.RebalanceInProgress) await sleep(Math.min(g.rebalance.retry.backoff, 250 * Math.min(attempt + 1, 8)), signal);
       }
     }
     return undefined;

@@ -28,7 +28,14 @@ import { Channel } from "../util/channel.ts";
 import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
-import { assignmentKeys, type GroupMembership, type SessionEnd, type SessionHooks, Subscription } from "./membership.ts";
+import {
+  assignmentKeys,
+  type GroupMembership,
+  isTransientGroupError,
+  type SessionEnd,
+  type SessionHooks,
+  Subscription,
+} from "./membership.ts";
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -267,8 +274,29 @@ export class ConsumerGroup {
     let reconciling: Promise<void> = Promise.resolve();
     let finishing: Promise<void> | undefined;
 
-    // Claims a partition: its offset manager and consumer first (so setup() can already mark), the handler later.
+    // Claims a partition, riding through a broker that is down (Java's consumer retries its offset
+    // fetch and position lookup in poll() until they succeed): a transient failure (refused or lost
+    // connection, moved coordinator or leader) is reported on errors() and retried with backoff,
+    // after a metadata and coordinator refresh, until it succeeds or the session ends.
     const claim = async (topic: string, partition: number): Promise<Running> => {
+      const { backoff } = this.#config.consumer.retry;
+      for (let attempt = 0;; attempt++) {
+        try {
+          return await claimOnce(topic, partition);
+        } catch (e) {
+          if (ac.signal.aborted || !isTransientGroupError(e)) throw e;
+          this.#errors.push(e as Error);
+          await sleep(Math.min(Math.max(backoff, 50) * 2 ** Math.min(attempt, 5), 1000), ac.signal);
+          if (ac.signal.aborted) throw e;
+          await Promise.all([
+            this.client.refreshMetadata(topic).catch(() => {}),
+            this.client.refreshCoordinator(this.groupId).catch(() => {}),
+          ]);
+        }
+      }
+    };
+    // One attempt: its offset manager and consumer first (so setup() can already mark), the handler later.
+    const claimOnce = async (topic: string, partition: number): Promise<Running> => {
       const key = `${topic}\u0000${partition}`;
       const pom = await this.#om.managePartition(topic, partition);
       let pc: PartitionConsumer;
@@ -334,10 +362,10 @@ export class ConsumerGroup {
       // costing a few round trips each, one partition after another
       const missing = Object.entries(target).flatMap(([t, ps]) => ps.filter((p) => !running.has(`${t}\u0000${p}`)).map((p) => [t, p] as const));
       const results = await Promise.allSettled(missing.map(([t, p]) => claim(t, p)));
+      if (ac.signal.aborted) return; // finish() releases what was claimed (a claim cut short is no failure)
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason; // finish() releases the claims that did succeed
       const added = results.map((r) => (r as PromiseFulfilledResult<Running>).value);
-      if (ac.signal.aborted) return; // finish() releases what was claimed
       if (!setupDone) {
         setupDone = true;
         await handler.setup?.(session);

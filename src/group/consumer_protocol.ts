@@ -18,7 +18,14 @@ import { KError } from "../protocol/errors.ts";
 import { uuidToString } from "../protocol/writer.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
-import { abortable, type GroupMembership, type SessionEnd, type SessionHooks, type Subscription } from "./membership.ts";
+import {
+  abortable,
+  type GroupMembership,
+  isTransientGroupError,
+  type SessionEnd,
+  type SessionHooks,
+  type Subscription,
+} from "./membership.ts";
 import { sleep } from "../util/sleep.ts";
 
 const LEAVE_EPOCH = -1;
@@ -168,9 +175,9 @@ export class ConsumerProtocolMembership implements GroupMembership {
         if (e instanceof ErrUnsupportedVersion) throw e;
         if (e instanceof KafkaError && !e.retriable && !COORDINATOR.has(e.code) && e.code !== KError.UnreleasedInstanceId) throw e;
         if (!(e instanceof KafkaError) || COORDINATOR.has(e.code)) await this.#client.refreshCoordinator(this.#groupId).catch(() => {});
-        if (++attempt > 50) throw e;
+        if (++attempt > 50 && !isTransientGroupError(e)) throw e; // a broker that is down is waited out
         full = true; // a new coordinator, or a lost request: send the whole state again
-        await sleep(Math.min(g.rebalance.retry.backoff, 100 * attempt), stopped.signal);
+        await sleep(Math.min(g.rebalance.retry.backoff, 100 * Math.min(attempt, 20)), stopped.signal);
         continue;
       }
       // wait for the next beat, or less when a reconciliation or the final commit finishes

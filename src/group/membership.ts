@@ -12,7 +12,9 @@ import {
   ErrNotConnected,
   ErrOutOfBrokers,
   ErrRequestTimeout,
+  KafkaError,
 } from "../errors.ts";
+import { KError } from "../protocol/errors.ts";
 import type { Client } from "../client.ts";
 import type { Assignment } from "./assignors.ts";
 import type { GroupIdentity } from "./offset_manager.ts";
@@ -118,8 +120,25 @@ export function assignmentKeys(a: Assignment): Set<string> {
   return out;
 }
 
-/** Whether `e` is a lost or failed connection (worth a new coordinator lookup and a retry). */
+/**
+ * Whether `e` is a lost or failed connection (worth a new coordinator lookup and a retry): closed,
+ * timed out, refused at connect (`ErrNotConnected`), or no broker reachable right now.
+ */
 export function isConnectionError(e: unknown): boolean {
   return e instanceof ErrConnectionClosed || e instanceof ErrRequestTimeout || e instanceof ErrNotConnected ||
     e instanceof ErrOutOfBrokers || e instanceof ErrIncompleteResponse;
+}
+
+// coordinator errors Kafka does not mark retriable everywhere, but that a new lookup cures
+const COORDINATOR_MOVED = new Set<number>([KError.NotCoordinator, KError.CoordinatorNotAvailable, KError.CoordinatorLoadInProgress]);
+
+/**
+ * Whether a group member should retry after `e` (with backoff, after a metadata / coordinator
+ * refresh) rather than end its session: a connection lost to one broker, a broker that is down, a
+ * coordinator or leader that moved, or any error Kafka marks retriable — what the Java consumer
+ * rides through. Authorization failures, a fenced member and other errors no retry can cure stay fatal.
+ */
+export function isTransientGroupError(e: unknown): boolean {
+  if (isConnectionError(e)) return true;
+  return e instanceof KafkaError && (e.retriable || COORDINATOR_MOVED.has(e.code));
 }
