@@ -298,7 +298,8 @@ export class Consumer {
 
   /** @internal */
   _remove(pc: PartitionConsumer): void {
-    this.#children.delete(`${pc.topic}\u0000${pc.partition}`);
+    const key = `${pc.topic}\u0000${pc.partition}`;
+    if (this.#children.get(key) === pc) this.#children.delete(key); // not a newer consumer of it
     for (const [id, loop] of this.#loops) {
       loop.remove(pc);
       if (loop.empty) {
@@ -667,7 +668,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
    * not taken yet stay readable on `errors()`, which then ends.
    */
   asyncClose(): void {
-    if (this.#closed) return;
+    // a consumer that stopped itself (a fatal error) is closed but still registered: release it
+    if (this.#closed) return this.#consumer._remove(this);
     this.#closeChannels();
     this.#messages.drain();
     this.#consumer._remove(this);
@@ -819,6 +821,7 @@ export class FetchLoop {
       let res: FetchResponse;
       let req: FetchRequest;
       let full = true;
+      let asked = new Map<string, { pc: PartitionConsumer; offset: number }>();
       try {
         const broker = await client.broker(this.brokerId, "fetch");
         if (this.#stopped) break; // close() may have sent the FINAL epoch already
@@ -826,6 +829,9 @@ export class FetchLoop {
         const sessions = broker.versionFor(Fetch) >= 7;
         full = !sessions || this.#sessionEpoch === INITIAL_EPOCH;
         req = this.#buildRequest(wanted, sessions);
+        // who was asked for what: an answer is only for the same consumer at the same position
+        // (a partition closed and consumed again, or moved by a reset, must not get stale records)
+        asked = new Map([...this.#partitions].map(([key, pc]) => [key, { pc, offset: pc._offset }]));
         res = await broker.request(Fetch, req, { extraTimeout: conf.consumer.maxWaitTime });
       } catch (e) {
         if (this.#stopped || client.closed()) break;
@@ -868,8 +874,10 @@ export class FetchLoop {
       for (const t of res.responses) {
         const topic = t.topic || client.topicNameById(t.topicId) || "";
         for (const p of t.partitions) {
-          const pc = this.#partitions.get(`${topic}\u0000${p.partitionIndex}`);
-          if (!pc) continue;
+          const key = `${topic}\u0000${p.partitionIndex}`;
+          const pc = this.#partitions.get(key);
+          const was = asked.get(key);
+          if (!pc || was?.pc !== pc || pc._offset !== was.offset) continue; // stale: fetched again from its position
           try {
             pc._deliver(p, this);
           } catch (e) {
