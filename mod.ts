@@ -43,7 +43,7 @@ export {
 } from "./src/producer/partitioner.ts";
 export type { PartitionableMessage, Partitioner, PartitionerConstructor } from "./src/producer/partitioner.ts";
 export { Consumer, ConsumerError, ConsumerErrors, LogTruncationError, PartitionConsumer } from "./src/consumer/consumer.ts";
-export type { ConsumerMessage } from "./src/consumer/consumer.ts";
+export type { ConsumePartitionOptions, ConsumerMessage } from "./src/consumer/consumer.ts";
 export { ConsumerGroup, ConsumerGroupClaim, ConsumerGroupSession } from "./src/group/consumer_group.ts";
 export type { ConsumerGroupHandler } from "./src/group/consumer_group.ts";
 export { OffsetError, OffsetManager, PartitionOffsetManager } from "./src/group/offset_manager.ts";

@@ -43,6 +43,15 @@ export interface ConsumerMessage {
   readonly leaderEpoch: number;
 }
 
+/** Options of {@link Consumer.consumePartition}. */
+export interface ConsumePartitionOptions {
+  /**
+   * The leader epoch of the record before the start offset (KIP-320), e.g. a commit's
+   * committedLeaderEpoch; -1 or absent: unknown (no validation before the first fetch).
+   */
+  leaderEpoch?: number;
+}
+
 /** An error while consuming one partition. */
 export class ConsumerError extends SamsaError {
   /** Topic. */
@@ -192,8 +201,14 @@ export class Consumer {
    * partition is already being consumed by this consumer, and a `KafkaError` OFFSET_OUT_OF_RANGE if
    * `offset` is outside the partition's log. An offset that falls out of the log later (retention)
    * stops the partition consumer, with the error on `errors()`.
+   *
+   * `options.leaderEpoch` (KIP-320) is the leader epoch of the record before `offset`, e.g. a
+   * commit's committedLeaderEpoch: the position is then validated with OffsetForLeaderEpoch before
+   * the first fetch, so a log truncated since (an unclean leader election) is detected and
+   * consumption goes on from the divergence (a {@link LogTruncationError} on `errors()`) instead
+   * of silently past it. Ignored with `OffsetNewest` / `OffsetOldest`.
    */
-  async consumePartition(topic: string, partition: number, offset: number): Promise<PartitionConsumer> {
+  async consumePartition(topic: string, partition: number, offset: number, options: ConsumePartitionOptions = {}): Promise<PartitionConsumer> {
     if (this.#closed) throw new ErrClosedClient("consumer is closed");
     const key = `${topic}\u0000${partition}`;
     if (this.#children.has(key)) throw new SamsaError(`kafka: ${topic}/${partition} is already being consumed`);
@@ -205,6 +220,8 @@ export class Consumer {
         throw kafkaError(KError.UnknownTopicOrPartition, `${topic}/${partition}`);
       }
       pc._offset = await this.#resolveOffset(topic, partition, offset);
+      const epoch = options.leaderEpoch ?? -1;
+      if (offset >= 0 && Number.isSafeInteger(epoch) && epoch >= 0) pc._lastFetchedEpoch = epoch; // _assign validates it
       await this._assign(pc);
     } catch (e) {
       this.#children.delete(key);
@@ -408,6 +425,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #refill: number;
   #backoff: ReturnType<typeof setTimeout> | undefined;
   #diverging = false;
+  #onTruncated: ((offset: number, epoch: number) => void) | undefined;
+  #truncatedTo: { offset: number; epoch: number } | undefined; // the last truncation before #onTruncated was set
   /** @internal the loop to wake when there is room again */
   _loop: FetchLoop | undefined;
 
@@ -506,7 +525,21 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this._lastFetchedEpoch = epoch;
     this.#maxBytes = this.#consumer.config.consumer.fetch.default;
     this._error(err);
+    if (this.#onTruncated) this.#onTruncated(offset, epoch);
+    else this.#truncatedTo = { offset, epoch };
     this._loop?.wake();
+  }
+
+  /**
+   * @internal `fn(offset, epoch)` hears every truncation that moves the position (a group claim
+   * moves its commit back with it); one found before it was set (while `consumePartition`
+   * validated the start position) is passed to it at once
+   */
+  _onTruncation(fn: (offset: number, epoch: number) => void): void {
+    this.#onTruncated = fn;
+    const t = this.#truncatedTo;
+    this.#truncatedTo = undefined;
+    if (t) fn(t.offset, t.epoch);
   }
 
   /** @internal an undecodable answer: report it, and refetch only after `consumer.retry.backoff` */
@@ -730,6 +763,7 @@ export class FetchLoop {
   #consumer: Consumer;
   #partitions = new Map<string, PartitionConsumer>();
   #running = false;
+  #task: Promise<void> | undefined; // the running #run(): close() waits for its request in flight
   #stopped = false;
   #wakeup: (() => void) | undefined;
   #sessionId = INVALID_SESSION_ID;
@@ -749,7 +783,7 @@ export class FetchLoop {
   add(pc: PartitionConsumer): void {
     this.#partitions.set(`${pc.topic}\u0000${pc.partition}`, pc);
     pc._loop = this;
-    if (!this.#running) this.#run();
+    if (!this.#running) this.#task = this.#run();
     else this.wake();
   }
 
@@ -775,12 +809,20 @@ export class FetchLoop {
 
   /**
    * Stops the loop and closes its fetch session on the broker: a Fetch with the session id, the
-   * FINAL epoch (-1) and no partitions (Java's AbstractFetch.maybeCloseFetchSessions). It goes on
-   * the same connection, behind a Fetch still in flight, so the broker handles that one first.
-   * Skipped when there is no session or the connection is gone; never rejects.
+   * FINAL epoch (-1) and no partitions (Java's AbstractFetch.maybeCloseFetchSessions). A Fetch
+   * still in flight settles first (at most `consumer.maxWaitTime` + `net.readTimeout`, what bounds
+   * it anyway): a full one creates the session that the FINAL must name. Skipped when there is no
+   * session or the connection is gone; never rejects.
    */
   async close(): Promise<void> {
     this.stop();
+    const task = this.#task;
+    if (task) {
+      const conf = this.#consumer.config;
+      const timer = new AbortController();
+      await Promise.race([task.catch(() => {}), sleep(conf.consumer.maxWaitTime + conf.net.readTimeout, timer.signal)]);
+      timer.abort();
+    }
     const broker = this.#broker;
     const sessionId = this.#sessionId;
     this.#sessionId = INVALID_SESSION_ID;
@@ -824,7 +866,7 @@ export class FetchLoop {
       let asked = new Map<string, { pc: PartitionConsumer; offset: number }>();
       try {
         const broker = await client.broker(this.brokerId, "fetch");
-        if (this.#stopped) break; // close() may have sent the FINAL epoch already
+        if (this.#stopped) break; // closing: close() sends the FINAL epoch once this loop ends
         this.#broker = broker;
         const sessions = broker.versionFor(Fetch) >= 7;
         full = !sessions || this.#sessionEpoch === INITIAL_EPOCH;
@@ -845,7 +887,11 @@ export class FetchLoop {
         }
         continue;
       }
-      if (this.#stopped) break;
+      if (this.#stopped) {
+        // close() waits for this answer: a full one made the session its FINAL epoch must close
+        if (full && res.errorCode === 0) this.#sessionId = res.sessionId;
+        break;
+      }
       if (res.errorCode === KError.FetchSessionIdNotFound) {
         // the broker has no such session (evicted): a new one, nothing to close
         this.#resetSession();

@@ -301,8 +301,10 @@ export class ConsumerGroup {
       const pom = await this.#om.managePartition(topic, partition);
       let pc: PartitionConsumer;
       try {
-        const { offset } = pom.nextOffset();
-        pc = await this.#consumer.consumePartition(topic, partition, offset).catch((e) => {
+        // KIP-320: the committed leader epoch validates the commit (a log truncated since it was
+        // made is found before the first fetch, and consumption goes on from the divergence)
+        const { offset, leaderEpoch } = pom.nextOffset();
+        pc = await this.#consumer.consumePartition(topic, partition, offset, { leaderEpoch }).catch((e) => {
           // a committed offset the log no longer has (retention): start over from consumer.offsets.initial
           const reset = e instanceof KafkaError && e.code === KError.OffsetOutOfRange && offset >= 0 &&
             this.#config.consumer.group.resetInvalidOffsets;
@@ -317,6 +319,16 @@ export class ConsumerGroup {
         pom._discard();
         throw e;
       }
+      // a log truncation moves the position back: the commit follows it (markOffset never moves
+      // back), else the next owner would skip the rewritten records; a mark already below stays
+      pc._onTruncation((to, epoch) => {
+        if (pom.nextOffset().offset > to) pom.resetOffset(to, "", epoch);
+      });
+      // the claim's partition errors (LogTruncationError, fetch errors) go to the group's errors();
+      // this ends when the partition consumer is closed (at release) or stops by itself
+      void (async () => {
+        for await (const e of pc.errors()) this.#errors.push(e);
+      })();
       if (this.#paused.has(key)) pc.pause();
       const stop = new AbortController();
       const r: Running = { claim: new ConsumerGroupClaim(pc, pc.nextOffset(), stop.signal), pc, pom, stop, task: Promise.resolve() };
