@@ -22,6 +22,7 @@
  */
 export { Broker, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
 export type { RequestOptions, VersionRange } from "./src/broker.ts";
+export type { BrokerApis } from "./src/broker_apis.ts";
 export { Client } from "./src/client.ts";
 export { AsyncProducer } from "./src/producer/async_producer.ts";
 export type { ProducerWaitOptions } from "./src/producer/async_producer.ts";

@@ -134,6 +134,7 @@ export class Broker extends BrokerApis {
   #generation = 0;
 
   /**
+   * Creates a broker connection; `open()` connects it.
    * @param addr `host:port`
    * @param id broker id from metadata, -1 if unknown
    * @param rack rack from metadata

@@ -7,7 +7,7 @@
 
 /** Base class of every error Samsa throws, so callers can tell ours from theirs. */
 export class SamsaError extends Error {
-  /** @param message what went wrong @param options the `cause`, if any */
+  /** Creates the error. @param message what went wrong @param options the `cause`, if any */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SamsaError";
@@ -19,6 +19,7 @@ export class ConfigurationError extends SamsaError {
   /** The config path of the offending field, e.g. `net.dialTimeout`. */
   readonly field: string;
   /**
+   * Creates the error.
    * @param field the config path, e.g. `producer.flush.bytes`
    * @param message why the value is invalid
    */
@@ -31,7 +32,7 @@ export class ConfigurationError extends SamsaError {
 
 /** A request could not be encoded (a string too long, a value out of range, a frame too large). */
 export class PacketEncodingError extends SamsaError {
-  /** @param message what could not be encoded */
+  /** Creates the error. @param message what could not be encoded */
   constructor(message: string, options?: ErrorOptions) {
     super(`kafka: error encoding packet: ${message}`, options);
     this.name = "PacketEncodingError";
@@ -43,7 +44,7 @@ export class PacketEncodingError extends SamsaError {
  * frame. The connection it arrived on is closed.
  */
 export class PacketDecodingError extends SamsaError {
-  /** @param message what could not be decoded */
+  /** Creates the error. @param message what could not be decoded */
   constructor(message: string, options?: ErrorOptions) {
     super(`kafka: error decoding packet: ${message}`, options);
     this.name = "PacketDecodingError";
@@ -59,6 +60,7 @@ export class KafkaError extends SamsaError {
   /** Whether retrying the same request may succeed. */
   readonly retriable: boolean;
   /**
+   * Creates the error.
    * @param code the broker's error code
    * @param errorName Kafka's name for it
    * @param message Kafka's description, optionally with the broker's error message appended

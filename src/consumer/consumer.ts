@@ -60,7 +60,7 @@ export class ConsumerError extends SamsaError {
   readonly partition: number;
   /** The underlying error. */
   readonly err: Error;
-  /** @param topic topic @param partition partition @param err the cause */
+  /** Creates the error. @param topic topic @param partition partition @param err the cause */
   constructor(topic: string, partition: number, err: Error) {
     super(`kafka: error while consuming ${topic}/${partition}: ${err.message}`, { cause: err });
     this.name = "ConsumerError";
@@ -80,7 +80,7 @@ export class ConsumerErrors extends SamsaError {
   readonly errors: readonly ConsumerError[];
   /** How many older errors were dropped because `errors()` was full. */
   readonly dropped: number;
-  /** @param errors the undrained errors @param dropped how many older ones were dropped */
+  /** Creates the error. @param errors the undrained errors @param dropped how many older ones were dropped */
   constructor(errors: readonly ConsumerError[], dropped: number = 0) {
     super(`kafka: ${errors.length} errors while consuming${dropped > 0 ? ` (${dropped} older ones dropped)` : ""}`);
     this.name = "ConsumerErrors";
@@ -108,6 +108,7 @@ export class LogTruncationError extends SamsaError {
   /** Where consumption goes on. */
   readonly resetOffset: number;
   /**
+   * Creates the error.
    * @param topic topic @param partition partition @param fetchOffset position when it was found
    * @param divergentOffset first diverging offset (-1: unknown) @param resetOffset where consumption goes on
    */

@@ -22,7 +22,7 @@ export class OffsetError extends SamsaError {
   readonly topic: string;
   /** Partition. */
   readonly partition: number;
-  /** @param topic topic @param partition partition @param err cause */
+  /** Creates the error. @param topic topic @param partition partition @param err cause */
   constructor(topic: string, partition: number, err: Error) {
     super(`kafka: offset error for ${topic}/${partition}: ${err.message}`, { cause: err });
     this.name = "OffsetError";

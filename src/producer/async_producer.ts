@@ -5,7 +5,7 @@
  * Flow: send → interceptors → partitioner (waits for the topic's metadata once) → the partition's
  * queue → the leader's {@link BrokerSink}, which batches every partition it leads into one Produce
  * request whenever a request slot is free (or the flush thresholds say so). Each answer comes back
- * to {@link AsyncProducer.onResult}; a failure blocks the partition in {@link Recovery} until its
+ * to the producer (`#onResult`); a failure blocks the partition in {@link Recovery} until its
  * in-flight batches have answered, its leader is known again and, with idempotence, its sequences
  * are sound (`partition_state.ts` holds those rules).
  *
@@ -82,7 +82,7 @@ interface TopicView {
  * await producer.close();
  * ```
  */
-export class AsyncProducer implements ProducerCore {
+export class AsyncProducer {
   /** The configuration in force. */
   readonly config: Readonly<Config>;
   /** The client whose connections this producer uses. */
@@ -110,12 +110,23 @@ export class AsyncProducer implements ProducerCore {
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   #interceptors: ProducerInterceptor[];
   #stats = { requests: 0, batches: 0, records: 0, retriedBatches: 0 };
+  // what the sinks see of this producer (kept off the public surface)
+  #core: ProducerCore = {
+    config: undefined as unknown as Readonly<Config>,
+    client: undefined as unknown as Client,
+    idempotent: false,
+    currentProducerId: () => this.#currentProducerId(),
+    flushing: () => this.#flushing(),
+    onResult: (b, answer, err, unsent) => this.#onResult(b, answer, err, unsent),
+    countRequest: (batches, records, retries) => this.#countRequest(batches, records, retries),
+  };
 
   private constructor(client: Client, ownsClient: boolean) {
     this.client = client;
     this.config = client.config();
     this.#ownsClient = ownsClient;
     this.idempotent = this.config.producer.idempotent;
+    this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent };
     this.#interceptors = this.config.producer.interceptors as ProducerInterceptor[];
     this.#successes = new Channel<ProducerMessage>((m) => this.#release(sizeOf(m)));
     this.#errors = new Channel<ProducerError>((e) => this.#release(sizeOf(e.msg)));
@@ -153,8 +164,8 @@ export class AsyncProducer implements ProducerCore {
     return { ...this.#recovery.pid };
   }
 
-  /** @internal ProducerCore: the id and epoch new sequences are taken under. */
-  currentProducerId(): ProducerIdAndEpoch | undefined {
+  // ProducerCore: the id and epoch new sequences are taken under.
+  #currentProducerId(): ProducerIdAndEpoch | undefined {
     return this.idempotent ? this.#recovery.pid : undefined;
   }
 
@@ -360,7 +371,7 @@ export class AsyncProducer implements ProducerCore {
   #sink(brokerId: number): BrokerSink {
     let s = this.#sinks.get(brokerId);
     if (!s) {
-      s = new BrokerSink(brokerId, this);
+      s = new BrokerSink(brokerId, this.#core);
       this.#sinks.set(brokerId, s);
     }
     return s;
@@ -404,8 +415,8 @@ export class AsyncProducer implements ProducerCore {
     }
   }
 
-  /** @internal ProducerCore: what a partition's answer (or a failed request) means for a batch. */
-  onResult(b: ProducerBatch, answer: PartitionAnswer | undefined, err: Error | undefined, unsent: boolean): void {
+  // ProducerCore: what a partition's answer (or a failed request) means for a batch.
+  #onResult(b: ProducerBatch, answer: PartitionAnswer | undefined, err: Error | undefined, unsent: boolean): void {
     const tp = b.tp;
     tp.answered(b);
     if (b.done) return; // close() already reported it
@@ -508,8 +519,8 @@ export class AsyncProducer implements ProducerCore {
     }
   }
 
-  /** @internal ProducerCore */
-  countRequest(batches: number, records: number, retries: number): void {
+  // ProducerCore
+  #countRequest(batches: number, records: number, retries: number): void {
     this.#stats.requests++;
     this.#stats.batches += batches;
     this.#stats.records += records;
@@ -521,8 +532,8 @@ export class AsyncProducer implements ProducerCore {
     return { ...this.#stats };
   }
 
-  /** @internal ProducerCore */
-  flushing(): boolean {
+  // ProducerCore
+  #flushing(): boolean {
     return this.#closing || this.#flushAll > 0;
   }
 
@@ -532,7 +543,7 @@ export class AsyncProducer implements ProducerCore {
   }
 
   /** @internal the state of one partition, for tests. */
-  _partitionState(topic: string, partition: number): PartitionState | undefined {
+  _partitionState(topic: string, partition: number): object | undefined {
     return this.#topics.get(topic)?.parts[partition];
   }
 

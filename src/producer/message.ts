@@ -43,7 +43,7 @@ export class ProducerError extends SamsaError {
   readonly msg: ProducerMessage;
   /** Why it failed. */
   readonly err: Error;
-  /** @param msg the message @param err why */
+  /** Creates the error. @param msg the message @param err why */
   constructor(msg: ProducerMessage, err: Error) {
     super(`kafka: failed to produce message to topic ${msg?.topic}: ${err.message}`, { cause: err });
     this.name = "ProducerError";
@@ -56,7 +56,7 @@ export class ProducerError extends SamsaError {
 export class ProducerErrors extends SamsaError {
   /** The individual errors. */
   readonly errors: readonly ProducerError[];
-  /** @param errors the individual errors */
+  /** Creates the error. @param errors the individual errors */
   constructor(errors: readonly ProducerError[]) {
     super(`kafka: failed to deliver ${errors.length} messages${errors[0] ? ` (first: ${errors[0].err.message})` : ""}`);
     this.name = "ProducerErrors";
@@ -145,7 +145,7 @@ export function pendingRecord(
 export class ErrFlushTimeout extends SamsaError {
   /** Messages sent before the flush that had no result at its deadline. */
   readonly undelivered: readonly ProducerMessage[];
-  /** @param timeout the flush timeout in ms @param undelivered the messages without a result */
+  /** Creates the error. @param timeout the flush timeout in ms @param undelivered the messages without a result */
   constructor(timeout: number, undelivered: readonly ProducerMessage[]) {
     super(`kafka: flush timed out after ${timeout} ms with ${undelivered.length} messages undelivered`);
     this.name = "ErrFlushTimeout";

@@ -104,13 +104,13 @@ function randomInt(n: number): number {
 }
 
 /** Chooses a random partition for every message. */
-export const newRandomPartitioner: PartitionerConstructor = () => ({
+export const newRandomPartitioner: PartitionerConstructor = (): Partitioner => ({
   partition: (_m, n) => randomInt(n),
   requiresConsistency: () => false,
 });
 
 /** Walks through the partitions one message at a time. */
-export const newRoundRobinPartitioner: PartitionerConstructor = () => {
+export const newRoundRobinPartitioner: PartitionerConstructor = (): Partitioner => {
   let next = 0;
   return {
     partition: (_m, n) => {
@@ -123,7 +123,7 @@ export const newRoundRobinPartitioner: PartitionerConstructor = () => {
 };
 
 /** Uses the partition set on the message. */
-export const newManualPartitioner: PartitionerConstructor = () => ({
+export const newManualPartitioner: PartitionerConstructor = (): Partitioner => ({
   partition: (m, n) => {
     const p = m.partition ?? -1;
     if (!Number.isInteger(p) || p < 0 || p >= n) {

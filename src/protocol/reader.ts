@@ -35,6 +35,7 @@ export class Reader {
   #view: DataView;
 
   /**
+   * Creates a reader over `buf[start, end)`.
    * @param buf bytes to read
    * @param start first byte to read @param end one past the last byte to read
    */

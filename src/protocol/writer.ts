@@ -56,7 +56,7 @@ export class Writer {
   /** Current write position (= bytes written so far). */
   pos: number = 0;
 
-  /** @param capacity initial size in bytes */
+  /** Creates a growable writer. @param capacity initial size in bytes */
   constructor(capacity: number = 256) {
     this.#buf = new Uint8Array(capacity);
     this.#view = new DataView(this.#buf.buffer);

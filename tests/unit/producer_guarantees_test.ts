@@ -11,6 +11,7 @@ import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import { ErrFlushTimeout, ProducerErrors, type ProducerMessage } from "../../src/producer/message.ts";
 import { murmur2, newManualPartitioner, newRandomPartitioner } from "../../src/producer/partitioner.ts";
 import { Produce, type ProduceRequest } from "../../src/protocol/apis/produce.ts";
+import type { PartitionState } from "../../src/producer/partition_state.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
 import { waitFor } from "../support/wait.ts";
 import { ErrDeliveryTimeout } from "../../src/errors.ts";
@@ -343,7 +344,7 @@ describe("producer guarantees (mock cluster with the broker's producer-state mod
       p.send({ topic: "t", partition: 1, value: "load" });
       await p.flush();
       // partition 0 starts 15 below the wrap (the broker has no state for us there, so it accepts that)
-      const tp = p._partitionState("t", 0)!;
+      const tp = p._partitionState("t", 0) as PartitionState;
       const pid = p.producerId();
       tp.producerId = pid.id;
       tp.producerEpoch = pid.epoch;

@@ -15,6 +15,7 @@ import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import type { ProducerMessage } from "../../src/producer/message.ts";
 import { newManualPartitioner } from "../../src/producer/partitioner.ts";
 import { Produce, type ProduceRequest } from "../../src/protocol/apis/produce.ts";
+import type { PartitionState } from "../../src/producer/partition_state.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -159,7 +160,7 @@ describe("producer review, second pass (mock cluster with the broker's producer-
         assert.ok(
           delivered,
           `x0/x1 were never sent: broker 1 got ${producedPartitions(c, 1).length} produce requests; ` +
-            `partition 0's queue: ${p._partitionState("t", 0)?.queued} records, sink ${p._partitionState("t", 0)?.sink?.brokerId}`,
+            `partition 0's queue: ${(p._partitionState("t", 0) as PartitionState | undefined)?.queued} records, sink ${(p._partitionState("t", 0) as PartitionState | undefined)?.sink?.brokerId}`,
         );
         assert.deepEqual(values(c, "t", 0), ["warm0", "x0", "x1"]);
       } finally {

@@ -11,6 +11,7 @@ import type { ProducerMessage } from "../../src/producer/message.ts";
 import { newManualPartitioner } from "../../src/producer/partitioner.ts";
 import { Metadata } from "../../src/protocol/apis/metadata.ts";
 import { Produce } from "../../src/protocol/apis/produce.ts";
+import type { PartitionState } from "../../src/producer/partition_state.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
 import { waitFor } from "../support/wait.ts";
 import type { DecodedBatch } from "../../src/protocol/records.ts";
@@ -145,7 +146,7 @@ describe("producer review (mock cluster with the broker's producer-state model)"
       c.setLeader("t", 0, -1);
       p.send({ topic: "t", partition: 0, value: "x" });
       await waitFor(() => r.failed.length === 1, 5000, "the record failed with its delivery timeout");
-      const tp = p._partitionState("t", 0)!;
+      const tp = p._partitionState("t", 0) as PartitionState;
       // nothing waits on this partition any more: its recovery should stop refreshing metadata
       const before = c.brokers[0].requestsFor(Metadata.key).length;
       let stopped = true;

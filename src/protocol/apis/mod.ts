@@ -105,53 +105,314 @@ export {
   TxnOffsetCommit,
 };
 export type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "./add_offsets_to_txn.ts";
-export type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from "./add_partitions_to_txn.ts";
-export type { AlterClientQuotasRequest, AlterClientQuotasResponse } from "./alter_client_quotas.ts";
-export type { AlterConfigsRequest, AlterConfigsResponse } from "./alter_configs.ts";
-export type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from "./alter_partition_reassignments.ts";
-export type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from "./alter_user_scram_credentials.ts";
-export type { ApiVersionsRequest, ApiVersionsResponse } from "./api_versions.ts";
-export type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from "./consumer_group_describe.ts";
-export type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from "./consumer_group_heartbeat.ts";
-export type { CreateAclsRequest, CreateAclsResponse } from "./create_acls.ts";
-export type { CreatePartitionsRequest, CreatePartitionsResponse } from "./create_partitions.ts";
-export type { CreateTopicsRequest, CreateTopicsResponse } from "./create_topics.ts";
-export type { DeleteAclsRequest, DeleteAclsResponse } from "./delete_acls.ts";
-export type { DeleteGroupsRequest, DeleteGroupsResponse } from "./delete_groups.ts";
-export type { DeleteRecordsRequest, DeleteRecordsResponse } from "./delete_records.ts";
-export type { DeleteTopicsRequest, DeleteTopicsResponse } from "./delete_topics.ts";
-export type { DescribeAclsRequest, DescribeAclsResponse } from "./describe_acls.ts";
-export type { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from "./describe_client_quotas.ts";
-export type { DescribeClusterRequest, DescribeClusterResponse } from "./describe_cluster.ts";
-export type { DescribeConfigsRequest, DescribeConfigsResponse } from "./describe_configs.ts";
-export type { DescribeGroupsRequest, DescribeGroupsResponse } from "./describe_groups.ts";
-export type { DescribeLogDirsRequest, DescribeLogDirsResponse } from "./describe_log_dirs.ts";
-export type { DescribeProducersRequest, DescribeProducersResponse } from "./describe_producers.ts";
-export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from "./describe_transactions.ts";
-export type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from "./describe_user_scram_credentials.ts";
-export type { ElectLeadersRequest, ElectLeadersResponse } from "./elect_leaders.ts";
+export type {
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnRequestTopic,
+  AddPartitionsToTxnRequestTransaction,
+  AddPartitionsToTxnResponse,
+  AddPartitionsToTxnResponsePartitionResult,
+  AddPartitionsToTxnResponseResult,
+  AddPartitionsToTxnResponseTopicResult,
+} from "./add_partitions_to_txn.ts";
+export type {
+  AlterClientQuotasRequest,
+  AlterClientQuotasRequestEntityData,
+  AlterClientQuotasRequestEntryData,
+  AlterClientQuotasRequestOpData,
+  AlterClientQuotasResponse,
+  AlterClientQuotasResponseEntityData,
+  AlterClientQuotasResponseEntryData,
+} from "./alter_client_quotas.ts";
+export type {
+  AlterConfigsRequest,
+  AlterConfigsRequestAlterableConfig,
+  AlterConfigsRequestResource,
+  AlterConfigsResponse,
+  AlterConfigsResponseResourceResponse,
+} from "./alter_configs.ts";
+export type {
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsRequestReassignablePartition,
+  AlterPartitionReassignmentsRequestReassignableTopic,
+  AlterPartitionReassignmentsResponse,
+  AlterPartitionReassignmentsResponseReassignablePartitionResponse,
+  AlterPartitionReassignmentsResponseReassignableTopicResponse,
+} from "./alter_partition_reassignments.ts";
+export type {
+  AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsRequestScramCredentialDeletion,
+  AlterUserScramCredentialsRequestScramCredentialUpsertion,
+  AlterUserScramCredentialsResponse,
+  AlterUserScramCredentialsResponseResult,
+} from "./alter_user_scram_credentials.ts";
+export type {
+  ApiVersionRange,
+  ApiVersionsRequest,
+  ApiVersionsResponse,
+  FinalizedFeature,
+  SupportedFeature,
+} from "./api_versions.ts";
+export type {
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse,
+  ConsumerGroupDescribeResponseAssignment,
+  ConsumerGroupDescribeResponseDescribedGroup,
+  ConsumerGroupDescribeResponseMember,
+  ConsumerGroupDescribeResponseTopicPartitions,
+} from "./consumer_group_describe.ts";
+export type {
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatRequestTopicPartitions,
+  ConsumerGroupHeartbeatResponse,
+  ConsumerGroupHeartbeatResponseAssignment,
+  ConsumerGroupHeartbeatResponseTopicPartitions,
+} from "./consumer_group_heartbeat.ts";
+export type {
+  CreateAclsRequest,
+  CreateAclsRequestAclCreation,
+  CreateAclsResponse,
+  CreateAclsResponseAclCreationResult,
+} from "./create_acls.ts";
+export type {
+  CreatePartitionsRequest,
+  CreatePartitionsRequestAssignment,
+  CreatePartitionsRequestTopic,
+  CreatePartitionsResponse,
+  CreatePartitionsResponseTopicResult,
+} from "./create_partitions.ts";
+export type {
+  CreateTopicsRequest,
+  CreateTopicsRequestCreatableReplicaAssignment,
+  CreateTopicsRequestCreatableTopic,
+  CreateTopicsRequestCreatableTopicConfig,
+  CreateTopicsResponse,
+  CreateTopicsResponseCreatableTopicConfigs,
+  CreateTopicsResponseCreatableTopicResult,
+} from "./create_topics.ts";
+export type {
+  DeleteAclsRequest,
+  DeleteAclsRequestFilter,
+  DeleteAclsResponse,
+  DeleteAclsResponseFilterResult,
+  DeleteAclsResponseMatchingAcl,
+} from "./delete_acls.ts";
+export type {
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  DeleteGroupsResponseDeletableGroupResult,
+} from "./delete_groups.ts";
+export type {
+  DeleteRecordsRequest,
+  DeleteRecordsRequestPartition,
+  DeleteRecordsRequestTopic,
+  DeleteRecordsResponse,
+  DeleteRecordsResponsePartitionResult,
+  DeleteRecordsResponseTopicResult,
+} from "./delete_records.ts";
+export type {
+  DeleteTopicsRequest,
+  DeleteTopicsRequestDeleteTopicState,
+  DeleteTopicsResponse,
+  DeleteTopicsResponseDeletableTopicResult,
+} from "./delete_topics.ts";
+export type {
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  DescribeAclsResponseAclDescription,
+  DescribeAclsResponseResource,
+} from "./describe_acls.ts";
+export type {
+  DescribeClientQuotasRequest,
+  DescribeClientQuotasRequestComponentData,
+  DescribeClientQuotasResponse,
+  DescribeClientQuotasResponseEntityData,
+  DescribeClientQuotasResponseEntryData,
+  DescribeClientQuotasResponseValueData,
+} from "./describe_client_quotas.ts";
+export type {
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  DescribeClusterResponseBroker,
+} from "./describe_cluster.ts";
+export type {
+  DescribeConfigsRequest,
+  DescribeConfigsRequestResource,
+  DescribeConfigsResponse,
+  DescribeConfigsResponseResourceResult,
+  DescribeConfigsResponseResult,
+  DescribeConfigsResponseSynonym,
+} from "./describe_configs.ts";
+export type {
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  DescribeGroupsResponseDescribedGroup,
+  DescribeGroupsResponseDescribedGroupMember,
+} from "./describe_groups.ts";
+export type {
+  DescribeLogDirsRequest,
+  DescribeLogDirsRequestDescribableLogDirTopic,
+  DescribeLogDirsResponse,
+  DescribeLogDirsResponsePartition,
+  DescribeLogDirsResponseResult,
+  DescribeLogDirsResponseTopic,
+} from "./describe_log_dirs.ts";
+export type {
+  DescribeProducersRequest,
+  DescribeProducersRequestTopicRequest,
+  DescribeProducersResponse,
+  DescribeProducersResponsePartitionResponse,
+  DescribeProducersResponseProducerState,
+  DescribeProducersResponseTopicResponse,
+} from "./describe_producers.ts";
+export type {
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
+  DescribeTransactionsResponseTopicData,
+  DescribeTransactionsResponseTransactionState,
+} from "./describe_transactions.ts";
+export type {
+  DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsRequestUserName,
+  DescribeUserScramCredentialsResponse,
+  DescribeUserScramCredentialsResponseCredentialInfo,
+  DescribeUserScramCredentialsResponseResult,
+} from "./describe_user_scram_credentials.ts";
+export type {
+  ElectLeadersRequest,
+  ElectLeadersRequestTopicPartitions,
+  ElectLeadersResponse,
+  ElectLeadersResponsePartitionResult,
+  ElectLeadersResponseReplicaElectionResult,
+} from "./elect_leaders.ts";
 export type { EndTxnRequest, EndTxnResponse } from "./end_txn.ts";
-export type { FetchRequest, FetchResponse } from "./fetch.ts";
-export type { FindCoordinatorRequest, FindCoordinatorResponse } from "./find_coordinator.ts";
+export type {
+  FetchRequest,
+  FetchRequestForgottenTopic,
+  FetchRequestPartition,
+  FetchRequestReplicaState,
+  FetchRequestTopic,
+  FetchResponse,
+  FetchResponseAbortedTransaction,
+  FetchResponseEpochEndOffset,
+  FetchResponseLeaderIdAndEpoch,
+  FetchResponseNodeEndpoint,
+  FetchResponsePartitionData,
+  FetchResponseSnapshotId,
+  FetchResponseableTopicResponse,
+} from "./fetch.ts";
+export type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  FindCoordinatorResponseCoordinator,
+} from "./find_coordinator.ts";
 export type { HeartbeatRequest, HeartbeatResponse } from "./heartbeat.ts";
-export type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from "./incremental_alter_configs.ts";
+export type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsRequestAlterConfigsResource,
+  IncrementalAlterConfigsRequestAlterableConfig,
+  IncrementalAlterConfigsResponse,
+  IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
+} from "./incremental_alter_configs.ts";
 export type { InitProducerIdRequest, InitProducerIdResponse } from "./init_producer_id.ts";
-export type { JoinGroupRequest, JoinGroupResponse } from "./join_group.ts";
-export type { LeaveGroupRequest, LeaveGroupResponse } from "./leave_group.ts";
-export type { ListGroupsRequest, ListGroupsResponse } from "./list_groups.ts";
-export type { ListOffsetsRequest, ListOffsetsResponse } from "./list_offsets.ts";
-export type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from "./list_partition_reassignments.ts";
-export type { ListTransactionsRequest, ListTransactionsResponse } from "./list_transactions.ts";
-export type { MetadataRequest, MetadataResponse } from "./metadata.ts";
-export type { OffsetCommitRequest, OffsetCommitResponse } from "./offset_commit.ts";
-export type { OffsetDeleteRequest, OffsetDeleteResponse } from "./offset_delete.ts";
-export type { OffsetFetchRequest, OffsetFetchResponse } from "./offset_fetch.ts";
-export type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from "./offset_for_leader_epoch.ts";
-export type { ProduceRequest, ProduceResponse } from "./produce.ts";
+export type {
+  JoinGroupRequest,
+  JoinGroupRequestProtocol,
+  JoinGroupResponse,
+  JoinGroupResponseMember,
+} from "./join_group.ts";
+export type {
+  LeaveGroupRequest,
+  LeaveGroupRequestMemberIdentity,
+  LeaveGroupResponse,
+  LeaveGroupResponseMemberResponse,
+} from "./leave_group.ts";
+export type { ListGroupsRequest, ListGroupsResponse, ListGroupsResponseListedGroup } from "./list_groups.ts";
+export type {
+  ListOffsetsRequest,
+  ListOffsetsRequestPartition,
+  ListOffsetsRequestTopic,
+  ListOffsetsResponse,
+  ListOffsetsResponsePartitionResponse,
+  ListOffsetsResponseTopicResponse,
+} from "./list_offsets.ts";
+export type {
+  ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsRequestTopics,
+  ListPartitionReassignmentsResponse,
+  ListPartitionReassignmentsResponseOngoingPartitionReassignment,
+  ListPartitionReassignmentsResponseOngoingTopicReassignment,
+} from "./list_partition_reassignments.ts";
+export type {
+  ListTransactionsRequest,
+  ListTransactionsResponse,
+  ListTransactionsResponseTransactionState,
+} from "./list_transactions.ts";
+export type {
+  MetadataBroker,
+  MetadataPartition,
+  MetadataRequest,
+  MetadataRequestTopic,
+  MetadataResponse,
+  MetadataTopic,
+} from "./metadata.ts";
+export type {
+  OffsetCommitRequest,
+  OffsetCommitRequestPartition,
+  OffsetCommitRequestTopic,
+  OffsetCommitResponse,
+  OffsetCommitResponsePartition,
+  OffsetCommitResponseTopic,
+} from "./offset_commit.ts";
+export type {
+  OffsetDeleteRequest,
+  OffsetDeleteRequestPartition,
+  OffsetDeleteRequestTopic,
+  OffsetDeleteResponse,
+  OffsetDeleteResponsePartition,
+  OffsetDeleteResponseTopic,
+} from "./offset_delete.ts";
+export type {
+  OffsetFetchRequest,
+  OffsetFetchRequestGroup,
+  OffsetFetchRequestTopic,
+  OffsetFetchRequestTopics,
+  OffsetFetchResponse,
+  OffsetFetchResponseGroup,
+  OffsetFetchResponsePartition,
+  OffsetFetchResponsePartitions,
+  OffsetFetchResponseTopic,
+  OffsetFetchResponseTopics,
+} from "./offset_fetch.ts";
+export type {
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  OffsetForLeaderEpochRequestOffsetForLeaderTopic,
+  OffsetForLeaderEpochResponse,
+  OffsetForLeaderEpochResponseEpochEndOffset,
+  OffsetForLeaderEpochResponseOffsetForLeaderTopicResult,
+} from "./offset_for_leader_epoch.ts";
+export type {
+  ProduceRequest,
+  ProduceRequestPartitionProduceData,
+  ProduceRequestTopicProduceData,
+  ProduceResponse,
+  ProduceResponseBatchIndexAndErrorMessage,
+  ProduceResponseLeaderIdAndEpoch,
+  ProduceResponseNodeEndpoint,
+  ProduceResponsePartitionProduceResponse,
+  ProduceResponseTopicProduceResponse,
+} from "./produce.ts";
 export type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "./sasl_authenticate.ts";
 export type { SaslHandshakeRequest, SaslHandshakeResponse } from "./sasl_handshake.ts";
-export type { SyncGroupRequest, SyncGroupResponse } from "./sync_group.ts";
-export type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "./txn_offset_commit.ts";
+export type { SyncGroupRequest, SyncGroupRequestAssignment, SyncGroupResponse } from "./sync_group.ts";
+export type {
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitRequestPartition,
+  TxnOffsetCommitRequestTopic,
+  TxnOffsetCommitResponse,
+  TxnOffsetCommitResponsePartition,
+  TxnOffsetCommitResponseTopic,
+} from "./txn_offset_commit.ts";
 
 /** All supported APIs, by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiDef<unknown, unknown>> = new Map<number, ApiDef<unknown, unknown>>(
