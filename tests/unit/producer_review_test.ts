@@ -7,61 +7,19 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncProducer } from "../../src/producer/async_producer.ts";
-import type { ProducerMessage } from "../../src/producer/message.ts";
 import { newManualPartitioner } from "../../src/producer/partitioner.ts";
 import { Metadata } from "../../src/protocol/apis/metadata.ts";
 import { Produce } from "../../src/protocol/apis/produce.ts";
 import type { PartitionState } from "../../src/producer/partition_state.ts";
-import { MockCluster } from "../support/mock_cluster.ts";
+import { collect, fast, settlesWithin, values, withCluster } from "../support/producer_harness.ts";
+import type { MockCluster } from "../support/mock_cluster.ts";
 import { waitFor } from "../support/wait.ts";
 import type { DecodedBatch } from "../../src/protocol/records.ts";
-
-const fast = {
-  producer: { retry: { backoff: 2, backoffMax: 10 } },
-  metadata: { retry: { max: 3, backoff: 5 } },
-  net: { dialTimeout: 500 },
-};
-
-async function withCluster(n: number, fn: (c: MockCluster) => Promise<void>): Promise<void> {
-  const c = await MockCluster.start(n);
-  try {
-    await fn(c);
-  } finally {
-    await c.close();
-  }
-}
-
-function values(c: MockCluster, topic: string, p: number): (string | null)[] {
-  return c.log(topic, p).map((r) => r.value);
-}
-
-/** Collects every result of an AsyncProducer (successes on, errors on). */
-function collect(p: AsyncProducer): { ok: ProducerMessage[]; failed: { msg: ProducerMessage; err: Error }[]; done: Promise<void> } {
-  const ok: ProducerMessage[] = [];
-  const failed: { msg: ProducerMessage; err: Error }[] = [];
-  const done = Promise.all([
-    (async () => {
-      for await (const m of p.successes()) ok.push(m);
-    })(),
-    (async () => {
-      for await (const e of p.errors()) failed.push({ msg: e.msg, err: e.err });
-    })(),
-  ]).then(() => undefined);
-  return { ok, failed, done };
-}
 
 const td = new TextDecoder();
 /** Whether a batch holds a record whose value starts with `prefix`. */
 function batchHas(batch: DecodedBatch, prefix: string): boolean {
   return batch.records.some((r) => r.value !== null && td.decode(r.value).startsWith(prefix));
-}
-
-/** Resolves with true if `p` settles within `ms`, false otherwise (a hang fails the test, not the run). */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const ok = await Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
-  clearTimeout(timer);
-  return ok;
 }
 
 /** A producer whose partition 0 already has an acknowledged batch (so batches pipeline). */
