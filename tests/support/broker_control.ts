@@ -17,7 +17,6 @@ import { envVar } from "./wait.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const script = `${root}scripts/kafka`;
-const logFile = `${root}.cache/broker-control.log`;
 
 /** Whether this run may stop/start the broker (`SAMSA_KAFKA_LOCAL=1`, set by `npm test`). */
 export const brokerControlled: boolean = envVar("SAMSA_KAFKA_LOCAL") === "1";
@@ -25,10 +24,15 @@ export const brokerControlled: boolean = envVar("SAMSA_KAFKA_LOCAL") === "1";
 /** The `skip` option for a test that controls the broker. */
 export const skipUnlessControlled: string | false = brokerControlled ? false : "needs the local broker (npm test sets SAMSA_KAFKA_LOCAL=1)";
 
-// Runs `scripts/kafka ARGS...`; resolves with the exit code, the elapsed ms and what it printed.
-function kafka(args: string[]): Promise<{ code: number; ms: number; out: string }> {
+/**
+ * Runs `scripts/kafka ARGS...` with its output appended to `.cache/<log>.log` (a file, never a
+ * pipe: the broker it starts must not inherit a descriptor of this process); resolves with the
+ * exit code, the elapsed ms and what it printed.
+ */
+export function runKafka(args: string[], log: string = "broker-control"): Promise<{ code: number; ms: number; out: string }> {
+  const logFile = `${root}.cache/${log}.log`;
   mkdirSync(`${root}.cache`, { recursive: true });
-  const start = logSize();
+  const start = logSize(logFile);
   const fd = openSync(logFile, "a");
   const t0 = Date.now();
   return new Promise<{ code: number; ms: number; out: string }>((resolve, reject) => {
@@ -51,7 +55,7 @@ function kafka(args: string[]): Promise<{ code: number; ms: number; out: string 
   });
 }
 
-function logSize(): number {
+function logSize(logFile: string): number {
   try {
     return statSync(logFile).size;
   } catch {
@@ -59,14 +63,18 @@ function logSize(): number {
   }
 }
 
-async function must(args: string[]): Promise<number> {
-  const r = await kafka(args);
+/** {@link runKafka} that rejects with the tail of the output when the script fails; resolves with the ms it took. */
+export async function mustKafka(args: string[], log: string = "broker-control"): Promise<number> {
+  const r = await runKafka(args, log);
   if (r.code !== 0) {
     const tail = r.out.trim().split("\n").slice(-25).join("\n");
     throw new Error(`scripts/kafka ${args.join(" ")} exited with ${r.code} after ${r.ms} ms:\n${tail}`);
   }
   return r.ms;
 }
+
+const kafka = (args: string[]): Promise<{ code: number; ms: number; out: string }> => runKafka(args);
+const must = (args: string[]): Promise<number> => mustKafka(args);
 
 /** Whether the broker runs and answers (`scripts/kafka status`). */
 export async function brokerRunning(): Promise<boolean> {

@@ -12,16 +12,14 @@
  * Only for tests that may control brokers: the same gate as broker_control.ts
  * (`SAMSA_KAFKA_LOCAL=1`, which `npm test` sets).
  */
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Client } from "../../src/client.ts";
 import { CreateTopics } from "../../src/protocol/apis/create_topics.ts";
 import { envVar, waitFor } from "./wait.ts";
+import { mustKafka, runKafka } from "./broker_control.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const script = `${root}scripts/kafka`;
-const logFile = `${root}.cache/cluster-control.log`;
 
 /** The node numbers (= broker ids). */
 export const NODES: readonly number[] = [1, 2, 3];
@@ -72,47 +70,9 @@ function checkNode(n: number): void {
   if (!NODES.includes(n)) throw new Error(`cluster node must be 1, 2 or 3, not ${n}`);
 }
 
-// Runs `scripts/kafka cluster ARGS...`; resolves with the exit code, the elapsed ms and what it printed.
-function cluster(args: string[]): Promise<{ code: number; ms: number; out: string }> {
-  mkdirSync(`${root}.cache`, { recursive: true });
-  const start = logSize();
-  const fd = openSync(logFile, "a");
-  const t0 = Date.now();
-  return new Promise<{ code: number; ms: number; out: string }>((resolve, reject) => {
-    const done = (f: () => void) => {
-      closeSync(fd);
-      f();
-    };
-    try {
-      const p = spawn("bash", [script, "cluster", ...args], { stdio: ["ignore", fd, fd] });
-      p.on("error", (e) => done(() => reject(e)));
-      p.on("exit", (code, signal) =>
-        done(() => {
-          const out = new TextDecoder().decode(readFileSync(logFile).subarray(start));
-          resolve({ code: code ?? (signal ? 128 : 1), ms: Date.now() - t0, out });
-        }));
-    } catch (e) {
-      done(() => reject(e));
-    }
-  });
-}
-
-function logSize(): number {
-  try {
-    return statSync(logFile).size;
-  } catch {
-    return 0;
-  }
-}
-
-async function must(args: string[]): Promise<number> {
-  const r = await cluster(args);
-  if (r.code !== 0) {
-    const tail = r.out.trim().split("\n").slice(-25).join("\n");
-    throw new Error(`scripts/kafka cluster ${args.join(" ")} exited with ${r.code} after ${r.ms} ms:\n${tail}`);
-  }
-  return r.ms;
-}
+// `scripts/kafka cluster ARGS...`, through broker_control's runner (output in .cache/cluster-control.log)
+const cluster = (args: string[]): Promise<{ code: number; ms: number; out: string }> => runKafka(["cluster", ...args], "cluster-control");
+const must = (args: string[]): Promise<number> => mustKafka(["cluster", ...args], "cluster-control");
 
 /** Whether all three nodes run and answer (`scripts/kafka cluster status`). */
 export async function clusterRunning(): Promise<boolean> {
