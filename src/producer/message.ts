@@ -70,15 +70,6 @@ export interface ProducerInterceptor {
   onSend(msg: ProducerMessage): void;
 }
 
-const te = new TextEncoder();
-
-/** Encodes a key, value or header value. */
-export function toBytes(v: string | Uint8Array | null | undefined): Uint8Array | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "string") return te.encode(v);
-  if (v instanceof Uint8Array) return v;
-  throw new TypeError(`expected a string, Uint8Array or null, got ${typeof v}`);
-}
 
 /**
  * A message on its way. Its bytes are encoded once, straight into its partition's open batch

@@ -1,30 +1,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Client } from "../../src/client.ts";
 import { OffsetOldest } from "../../src/config.ts";
 import { Consumer } from "../../src/consumer/consumer.ts";
 import { AsyncProducer } from "../../src/producer/async_producer.ts";
 import { createTopic } from "../support/admin.ts";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
-
-function restartBroker(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    // no pipes: the restarted broker must not inherit a descriptor that keeps this process alive
-    const p = spawn("bash", [`${root}scripts/kafka`, "restart"], { stdio: "ignore" });
-    p.on("exit", (code) => (code === 0 ? resolve(Date.now() - t0) : reject(new Error(`scripts/kafka restart exited with ${code}`))));
-  });
-}
+import { restartBroker, skipUnlessControlled } from "../support/broker_control.ts";
 
 describe("idempotent producer across a broker restart", () => {
   // The test restarts the broker, so it needs the one scripts/kafka runs (npm test sets this).
-  const controlled = env.SAMSA_KAFKA_LOCAL === "1";
-  test("broker restarted mid-run: 0 lost, 0 duplicated", { skip: controlled ? false : "needs the local broker (npm test)" }, async () => {
+  test("broker restarted mid-run: 0 lost, 0 duplicated", { skip: skipUnlessControlled }, async () => {
     const topic = uniqueTopic("restart");
     await createTopic(topic, 3);
     const producer = await AsyncProducer.connect(kafkaBrokers(), {
