@@ -21,6 +21,13 @@
  *   failed; a stuck one fails between 1× and 2× `writeTimeout` after its oldest byte was queued).
  * - Any malformed frame closes the connection and fails every pending request with the
  *   PacketDecodingError; memory held for a partial frame never exceeds the bytes actually received.
+ * - SASL (`net.sasl.enable`): ApiVersions, then SaslHandshake v1 and SaslAuthenticate steps before
+ *   any other request; `open()` resolves only once the broker accepted the credentials, so nothing
+ *   else can be sent before. When the broker grants a session lifetime (KIP-368), the connection
+ *   re-authenticates at 85–95% of it: requests already in flight are answered normally, requests
+ *   made meanwhile wait, and the broker sees nothing but the SASL requests until it is done. Every
+ *   SASL failure is a `KafkaError` (SASL_AUTHENTICATION_FAILED, UNSUPPORTED_SASL_MECHANISM,
+ *   ILLEGAL_SASL_STATE), never retriable, and never carries the password.
  *
  * @module
  */
@@ -40,6 +47,9 @@ import {
 } from "./errors.ts";
 import { type ApiDef, decodeResponseHeader, encodeRequestFrame } from "./protocol/api.ts";
 import { ApiVersions, type ApiVersionsRequest } from "./protocol/apis/api_versions.ts";
+import { SaslAuthenticate, type SaslAuthenticateResponse } from "./protocol/apis/sasl_authenticate.ts";
+import { SaslHandshake } from "./protocol/apis/sasl_handshake.ts";
+import { saslExchange } from "./sasl/mod.ts";
 import { BrokerApis, type RequestOptions } from "./broker_apis.ts";
 import { kerrorInfo, KError } from "./protocol/errors.ts";
 import { Reader } from "./protocol/reader.ts";
@@ -132,6 +142,9 @@ export class Broker extends BrokerApis {
   #buffered = 0;
   #frameSize = -1;
   #generation = 0;
+  // KIP-368 re-authentication: while it runs, new requests wait in #waiters
+  #authenticating = false;
+  #reauthTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Creates a broker connection; `open()` connects it.
@@ -242,6 +255,90 @@ export class Broker extends BrokerApis {
     this.#sent = 0;
     this.#resetReceive();
     await this.#negotiate();
+    if (this.#config.net.sasl.enable) await this.#authenticate();
+  }
+
+  // SaslHandshake + SaslAuthenticate steps; resolves once the broker accepted, and schedules the
+  // re-authentication the broker's session lifetime asks for.
+  async #authenticate(): Promise<void> {
+    const sasl = this.#config.net.sasl;
+    const mech = sasl.mechanism;
+    const who = `SASL ${mech} authentication to ${this.#addr}${sasl.user ? ` as ${JSON.stringify(sasl.user)}` : ""}`;
+    const version = (api: typeof SaslHandshake | typeof SaslAuthenticate): number => {
+      try {
+        return this.versionFor(api as ApiDef<unknown, unknown>);
+      } catch (e) {
+        throw kafkaError(KError.IllegalSaslState, who, `the broker does not offer ${api.name} (${(e as Error).message})`);
+      }
+    };
+    if (sasl.handshake) {
+      const res = await this.#send(SaslHandshake, { mechanism: mech }, version(SaslHandshake), undefined, true);
+      if (res.errorCode === KError.UnsupportedSaslMechanism) {
+        throw kafkaError(res.errorCode, who, `this listener enables ${res.mechanisms.join(", ") || "no mechanism"}`);
+      }
+      if (res.errorCode === KError.IllegalSaslState) {
+        throw kafkaError(
+          res.errorCode,
+          who,
+          "the listener does not do SASL (net.sasl.enable needs a SASL_PLAINTEXT or SASL_SSL listener)",
+        );
+      }
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, who);
+    }
+    const authVersion = version(SaslAuthenticate);
+    const fail = (e: unknown): never => {
+      if (e instanceof KafkaError) throw e;
+      throw kafkaError(KError.SaslAuthenticationFailed, who, (e as Error)?.message ?? String(e));
+    };
+    const exchange = (() => {
+      try {
+        return saslExchange(sasl);
+      } catch (e) {
+        return fail(e);
+      }
+    })();
+    let bytes: Uint8Array | undefined = await exchange.first().catch(fail);
+    let lifetimeMs = 0;
+    while (bytes !== undefined) {
+      const res: SaslAuthenticateResponse = await this.#send(SaslAuthenticate, { authBytes: bytes }, authVersion, undefined, true);
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, who, res.errorMessage);
+      bytes = await exchange.next(res.authBytes).catch(fail);
+      lifetimeMs = res.sessionLifetimeMs ?? 0;
+    }
+    if (lifetimeMs > 0) this.#scheduleReauth(lifetimeMs);
+  }
+
+  #scheduleReauth(lifetimeMs: number): void {
+    clearTimeout(this.#reauthTimer);
+    const generation = this.#generation;
+    // Java's client re-authenticates at 85–95% of the session: early enough to finish in time,
+    // spread so that many connections don't re-authenticate at once
+    const delay = Math.max(1, Math.floor(lifetimeMs * (0.85 + Math.random() * 0.1)));
+    this.#reauthTimer = setTimeout(() => {
+      this.#reauthTimer = undefined;
+      if (generation !== this.#generation || !this.#socket) return;
+      this.#authenticating = true;
+      this.#authenticate().then(
+        () => {
+          this.#authenticating = false;
+          this.#drainWaiters();
+        },
+        (e) => {
+          this.#authenticating = false;
+          if (generation === this.#generation) this.#fail(e instanceof Error ? e : new SamsaError(String(e)));
+        },
+      );
+    }, delay);
+  }
+
+  // After a re-authentication: send what waited, up to net.maxOpenRequests in flight.
+  #drainWaiters(): void {
+    while (
+      this.#waiters.length > 0 &&
+      this.#inflight.length - this.#inflightHead + this.#unwrittenCount < this.#config.net.maxOpenRequests
+    ) {
+      this.#waiters.shift()!.run();
+    }
   }
 
   async #negotiate(): Promise<void> {
@@ -349,13 +446,18 @@ export class Broker extends BrokerApis {
           }
         }
       };
-      if (opening || this.#inflight.length - this.#inflightHead + this.#unwrittenCount < this.#config.net.maxOpenRequests) run();
+      if (
+        opening ||
+        (!this.#authenticating &&
+          this.#inflight.length - this.#inflightHead + this.#unwrittenCount < this.#config.net.maxOpenRequests)
+      ) run();
       else this.#waiters.push({ run, reject });
     });
   }
 
   // A slot freed without a response (written acks=0, encoding failure): let the next waiter send.
   #releaseSlot(): void {
+    if (this.#authenticating) return;
     const w = this.#waiters.shift();
     if (w) queueMicrotask(w.run);
   }
@@ -498,6 +600,7 @@ export class Broker extends BrokerApis {
     }
     clearTimeout(p.timer);
     p.resolve(res);
+    if (this.#authenticating) return;
     const w = this.#waiters.shift();
     if (w) w.run();
   }
@@ -523,6 +626,9 @@ export class Broker extends BrokerApis {
     this.#unwrittenCount = 0;
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
+    clearTimeout(this.#reauthTimer);
+    this.#reauthTimer = undefined;
+    this.#authenticating = false;
     this.#out.reset();
     this.#resetReceive();
     for (const u of unwritten) u.reject(err);
@@ -551,4 +657,15 @@ export function kafkaError(code: number, context?: string, detail?: string | nul
   const info = kerrorInfo(code);
   const msg = [context, info.message, detail].filter(Boolean).join(": ");
   return new KafkaError(code, info.name, msg, info.retriable);
+}
+
+const SASL_FAILURES = new Set<number>([KError.UnsupportedSaslMechanism, KError.IllegalSaslState, KError.SaslAuthenticationFailed]);
+
+/**
+ * Whether `e` is a SASL failure of a connection attempt: wrong credentials, a mechanism the
+ * listener does not enable, a listener without SASL. Another broker or a retry will not fix it, so
+ * the Client gives up at once instead of trying every broker again and again.
+ */
+export function isSaslFailure(e: unknown): boolean {
+  return e instanceof KafkaError && SASL_FAILURES.has(e.code);
 }

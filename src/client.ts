@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Broker, kafkaError } from "./broker.ts";
+import { Broker, isSaslFailure, kafkaError } from "./broker.ts";
 import { type Config, type ConfigOverrides, type IsolationLevel, newConfig } from "./config.ts";
 import { ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
@@ -196,6 +196,8 @@ export class Client {
       try {
         return await this.#connection(c, "meta");
       } catch (e) {
+        // credentials the cluster refuses: every broker will refuse them; no reconnect storm
+        if (isSaslFailure(e)) throw e;
         errors.push(`${c.addr}: ${(e as Error).message}`);
         if (c.id < 0) this.#seedIndex = (this.#seedIndex + 1) % this.#seeds.length;
       }
@@ -228,7 +230,7 @@ export class Client {
         });
       } catch (e) {
         if (this.#closed) throw new ErrClosedClient();
-        if (attempt >= max || e instanceof ErrOutOfBrokers) throw e;
+        if (attempt >= max || e instanceof ErrOutOfBrokers || isSaslFailure(e)) throw e;
         await sleep(backoff);
         continue;
       }
@@ -493,6 +495,12 @@ export class Client {
   async refreshCoordinator(group: string): Promise<void> {
     this.#coordinators.delete(`g:${group}`);
     await this.#findCoordinator(group, 0);
+  }
+
+  /** Forgets the cached coordinator of a transactional id and asks the cluster again. */
+  async refreshTransactionCoordinator(transactionalId: string): Promise<void> {
+    this.#coordinators.delete(`t:${transactionalId}`);
+    await this.#findCoordinator(transactionalId, 1);
   }
 
   async #findCoordinator(key: string, keyType: number): Promise<number> {

@@ -57,7 +57,27 @@ export const IsolationLevel = {
 export type IsolationLevel = typeof IsolationLevel[keyof typeof IsolationLevel];
 
 /** SASL mechanisms. */
-export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER";
+
+/** The mechanisms Samsa implements, for validation and error messages. */
+export const SASL_MECHANISMS: readonly SaslMechanism[] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+
+/** An OAUTHBEARER access token, as a {@link TokenProvider} returns it. */
+export interface AccessToken {
+  /** The token (a JWT, or whatever the broker's validator accepts). */
+  token: string;
+  /**
+   * How long the token stays valid, in ms from now. When the broker grants a session lifetime
+   * (KIP-368) the connection re-authenticates before the shorter of the two ends, asking the
+   * provider again. Optional.
+   */
+  lifetimeMs?: number;
+  /** SASL extensions (RFC 7628 key/value pairs) sent with the token. Optional. */
+  extensions?: Record<string, string>;
+}
+
+/** Supplies OAUTHBEARER tokens; called on every (re-)authentication (Sarama's `AccessTokenProvider`). */
+export type TokenProvider = () => AccessToken | Promise<AccessToken>;
 
 /** Network settings used by every broker connection. */
 export interface NetConfig {
@@ -86,15 +106,47 @@ export interface NetConfig {
   sasl: {
     /** Authenticate with SASL. @default false */
     enable: boolean;
-    /** Mechanism. @default "PLAIN" */
+    /** Mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. @default "PLAIN" */
     mechanism: SaslMechanism;
-    /** User name. @default "" */
+    /**
+     * Send SaslHandshake first (Kafka's SASL framing). Turn off only for a non-Kafka SASL proxy that
+     * expects SaslAuthenticate at once. @default true
+     */
+    handshake: boolean;
+    /**
+     * SASL protocol version: 1 (SaslHandshake v1, then SaslAuthenticate; Kafka 1.0+). Version 0's
+     * unframed tokens were removed by Kafka 4.0 and are refused. @default 1
+     */
+    version: 1;
+    /** User name (PLAIN, SCRAM). @default "" */
     user: string;
-    /** Password. @default "" */
+    /** Password (PLAIN, SCRAM). Never printed: config inspection and errors redact it. @default "" */
     password: string;
+    /** Authorization identity to act as (PLAIN, SCRAM); "" acts as `user`. @default "" */
+    authzid: string;
+    /** OAUTHBEARER token source; required for that mechanism. @default undefined */
+    tokenProvider?: TokenProvider;
   };
   /** Socket implementation; `undefined` picks the running runtime's own. @default undefined */
   transport?: Transport;
+}
+
+/** ClusterAdmin settings. */
+export interface AdminConfig {
+  /** Retries of an admin request the cluster answered with a retriable error (a moved controller, coordinator or leader). */
+  retry: {
+    /** Number of retries. @default 5 */
+    max: number;
+    /** Wait between retries, in ms. @default 100 */
+    backoff: number;
+  };
+  /**
+   * How long the broker may take over an operation (the `timeoutMs` of CreateTopics, DeleteTopics,
+   * CreatePartitions, DeleteRecords, ElectLeaders, reassignments) and how long `createTopics` waits
+   * for metadata to show the new topics, in ms. Sarama's default is 3 s; Samsa follows the Java
+   * admin client's 30 s request timeout, which a loaded cluster needs. @default 30000
+   */
+  timeout: number;
 }
 
 /** Metadata management settings used by the Client. */
@@ -274,6 +326,8 @@ export interface Config {
   producer: ProducerConfig;
   /** Consumer settings. */
   consumer: ConsumerConfig;
+  /** ClusterAdmin settings. */
+  admin: AdminConfig;
   /** Client id sent with every request. @default "samsa" */
   clientId: string;
   /**
@@ -302,7 +356,16 @@ function defaults(): Config {
       maxRequestSize: 100 * 1024 * 1024,
       maxResponseSize: 100 * 1024 * 1024,
       tls: { enable: false, config: {} },
-      sasl: { enable: false, mechanism: "PLAIN", user: "", password: "" },
+      sasl: {
+        enable: false,
+        mechanism: "PLAIN",
+        handshake: true,
+        version: 1,
+        user: "",
+        password: "",
+        authzid: "",
+        tokenProvider: undefined,
+      },
       transport: undefined,
     },
     metadata: { retry: { max: 3, backoff: 250 }, refreshFrequency: 600_000, full: true, allowAutoTopicCreation: true },
@@ -339,6 +402,7 @@ function defaults(): Config {
         resetInvalidOffsets: true,
       },
     },
+    admin: { retry: { max: 5, backoff: 100 }, timeout: 30_000 },
     clientId: "samsa",
     channelBufferSize: 256,
   };
@@ -348,6 +412,7 @@ function defaults(): Config {
 const OPAQUE = new Set([
   "net.tls.config",
   "net.transport",
+  "net.sasl.tokenProvider",
   "producer.partitioner",
   "producer.interceptors",
   "consumer.group.rebalance.strategies",
@@ -366,6 +431,31 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>,
       merge(t as Record<string, unknown>, v as Record<string, unknown>, p);
     } else target[k] = v;
   }
+}
+
+const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
+const INSPECT_DENO = Symbol.for("Deno.customInspect");
+
+// Secrets stay in the object (the code that needs them reads them) but out of JSON.stringify,
+// util.inspect, Deno.inspect and console.log: those see a copy with the secret fields masked.
+function redact<T extends object>(o: T, secrets: readonly string[]): T {
+  const masked = (): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...(o as Record<string, unknown>) };
+    for (const k of secrets) {
+      if (typeof out[k] === "function") out[k] = "[function]";
+      else if (out[k] !== undefined && out[k] !== "") out[k] = "[redacted]";
+    }
+    return out;
+  };
+  const hidden = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
+  Object.defineProperties(o, {
+    toJSON: hidden(masked),
+    [INSPECT_NODE]: hidden((_depth: number, options: unknown, inspect?: (v: unknown, o: unknown) => string) =>
+      inspect ? inspect(masked(), options) : masked()
+    ),
+    [INSPECT_DENO]: hidden((inspect: (v: unknown, o: unknown) => string, options: unknown) => inspect(masked(), options)),
+  });
+  return o;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -401,15 +491,38 @@ export function validateConfig(c: Config): void {
   int("net.maxResponseSize", n.maxResponseSize, 1024, 2 ** 31 - 1);
   bool("net.tls.enable", n.tls.enable);
   bool("net.sasl.enable", n.sasl.enable);
-  if (n.sasl.enable) {
-    if (!["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].includes(n.sasl.mechanism)) {
-      throw new ConfigurationError("net.sasl.mechanism", `unsupported mechanism ${String(n.sasl.mechanism)}`);
+  const sasl = n.sasl;
+  bool("net.sasl.handshake", sasl.handshake);
+  if (sasl.version !== 1) {
+    throw new ConfigurationError("net.sasl.version", "must be 1 (version 0's unframed tokens were removed in Kafka 4.0)");
+  }
+  for (const f of ["user", "password", "authzid"] as const) {
+    if (typeof sasl[f] !== "string") throw new ConfigurationError(`net.sasl.${f}`, "must be a string");
+  }
+  if (sasl.tokenProvider !== undefined && typeof sasl.tokenProvider !== "function") {
+    throw new ConfigurationError("net.sasl.tokenProvider", "must be a function returning { token, lifetimeMs?, extensions? }");
+  }
+  if (sasl.enable) {
+    if (!SASL_MECHANISMS.includes(sasl.mechanism)) {
+      throw new ConfigurationError(
+        "net.sasl.mechanism",
+        `unsupported mechanism ${JSON.stringify(sasl.mechanism)}; Samsa implements ${SASL_MECHANISMS.join(", ")}`,
+      );
     }
-    if (!n.sasl.user) throw new ConfigurationError("net.sasl.user", "must be set when SASL is enabled");
+    if (sasl.mechanism === "OAUTHBEARER") {
+      if (!sasl.tokenProvider) throw new ConfigurationError("net.sasl.tokenProvider", "must be set for OAUTHBEARER");
+    } else {
+      if (!sasl.user) throw new ConfigurationError("net.sasl.user", `must be set for ${sasl.mechanism}`);
+      if (!sasl.password) throw new ConfigurationError("net.sasl.password", `must be set for ${sasl.mechanism}`);
+    }
   }
   if (n.transport !== undefined && typeof n.transport?.connect !== "function") {
     throw new ConfigurationError("net.transport", "must implement connect()");
   }
+  const a = c.admin;
+  int("admin.retry.max", a.retry.max, 0);
+  int("admin.retry.backoff", a.retry.backoff, 0);
+  int("admin.timeout", a.timeout, 1, 2 ** 31 - 1);
   const m = c.metadata;
   int("metadata.retry.max", m.retry.max, 0);
   int("metadata.retry.backoff", m.retry.backoff, 0);
@@ -525,5 +638,8 @@ export function newConfig(overrides: ConfigOverrides = {}): Readonly<Config> {
   const c = defaults();
   merge(c as unknown as Record<string, unknown>, overrides as Record<string, unknown>, "");
   validateConfig(c);
+  redact(c.net.sasl, ["password", "tokenProvider"]);
+  // the caller's TLS object is copied, not marked: the private key is masked in our copy only
+  c.net.tls.config = redact({ ...c.net.tls.config }, ["key", "passphrase"]);
   return deepFreeze(c);
 }
