@@ -20,8 +20,11 @@
  *
  * @module
  */
-export { Broker, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
-export type { RequestOptions, VersionRange } from "./src/broker.ts";
+export { Broker, isSaslFailure, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
+export type { RequestOptions, SaslSession, VersionRange } from "./src/broker.ts";
+export { unsecuredJwt } from "./src/sasl/oauthbearer.ts";
+export { SCRAM_MIN_ITERATIONS, scramSaltedPassword } from "./src/sasl/scram.ts";
+export type { ScramMechanism } from "./src/sasl/scram.ts";
 export type { BrokerApis } from "./src/broker_apis.ts";
 export { Client } from "./src/client.ts";
 export { AsyncProducer } from "./src/producer/async_producer.ts";
@@ -65,9 +68,13 @@ export {
   OffsetNewest,
   OffsetOldest,
   RequiredAcks,
+  SASL_MECHANISMS,
   validateConfig,
 } from "./src/config.ts";
 export type {
+  AccessToken,
+  AdminConfig,
+  TokenProvider,
   Config,
   ConfigOverrides,
   ConsumerConfig,

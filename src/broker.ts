@@ -82,6 +82,18 @@ interface Unwritten {
   reject: (e: Error) => void;
 }
 
+/** The SASL session of a connection (see {@link Broker.saslSession}). */
+export interface SaslSession {
+  /** The mechanism it authenticated with. */
+  mechanism: string;
+  /** Authentications on this connection: 1 after open, +1 per re-authentication (KIP-368). */
+  authentications: number;
+  /** When the last authentication completed (ms since epoch). */
+  authenticatedAt: number;
+  /** The session lifetime the broker granted, in ms; 0 when it does not expire. */
+  lifetimeMs: number;
+}
+
 /** A broker's supported range for one API key. */
 export interface VersionRange {
   /** Lowest version. */
@@ -145,6 +157,7 @@ export class Broker extends BrokerApis {
   // KIP-368 re-authentication: while it runs, new requests wait in #waiters
   #authenticating = false;
   #reauthTimer: ReturnType<typeof setTimeout> | undefined;
+  #session: SaslSession | undefined;
 
   /**
    * Creates a broker connection; `open()` connects it.
@@ -184,6 +197,11 @@ export class Broker extends BrokerApis {
   /** The error of the last failed connection attempt, if any. */
   connectError(): Error | undefined {
     return this.#connectError;
+  }
+
+  /** The connection's SASL session, or undefined without SASL (or while not connected). */
+  saslSession(): Readonly<SaslSession> | undefined {
+    return this.#socket ? this.#session : undefined;
   }
 
   /** The version ranges the broker advertised, by API key. */
@@ -254,6 +272,7 @@ export class Broker extends BrokerApis {
     this.#socket = socket;
     this.#sent = 0;
     this.#resetReceive();
+    this.#session = undefined;
     await this.#negotiate();
     if (this.#config.net.sasl.enable) await this.#authenticate();
   }
@@ -305,6 +324,12 @@ export class Broker extends BrokerApis {
       bytes = await exchange.next(res.authBytes).catch(fail);
       lifetimeMs = res.sessionLifetimeMs ?? 0;
     }
+    this.#session = {
+      mechanism: mech,
+      authentications: (this.#session?.authentications ?? 0) + 1,
+      authenticatedAt: Date.now(),
+      lifetimeMs,
+    };
     if (lifetimeMs > 0) this.#scheduleReauth(lifetimeMs);
   }
 

@@ -238,6 +238,8 @@ describe("SASL", () => {
         await Promise.all([1, 2, 3].map(() => b.getMetadata({ topics: [] }).then(() => answered++)));
       }
       assert.ok(auths >= 4, `re-authenticated ${auths - 1} times`);
+      await waitFor(() => (b.saslSession()?.authentications ?? 0) >= 4, 5000, "session count");
+      assert.equal(b.saslSession()?.lifetimeMs, 300);
       assert.equal(mock.connectionCount, 1, "same connection");
       // between a re-authentication's SaslHandshake and its SaslAuthenticate, the broker saw nothing else
       const keys = mock.history.map((r) => r.apiKey);
