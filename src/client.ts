@@ -13,7 +13,7 @@
  */
 import { Broker, isSaslFailure, kafkaError } from "./broker.ts";
 import { type Config, type ConfigOverrides, type IsolationLevel, newConfig } from "./config.ts";
-import { ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, SamsaError } from "./errors.ts";
+import { ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, type KafkaError, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
 import type { MetadataResponse } from "./protocol/apis/metadata.ts";
@@ -84,6 +84,8 @@ export class Client {
   #conns = new Map<string, Broker>();
   #opening = new Map<string, Promise<Broker>>();
   #topics = new Map<string, TopicMetadata>();
+  // the last non-retriable error metadata gave for a topic (e.g. TOPIC_AUTHORIZATION_FAILED)
+  #topicErrors = new Map<string, number>();
   #coordinators = new Map<string, number>();
   #controllerId = -1;
   #clusterId: string | null = null;
@@ -267,8 +269,14 @@ export class Client {
       if (t.errorCode !== 0) {
         if (isRetriable(t.errorCode) || t.errorCode === KError.LeaderNotAvailable) waiting ||= requested !== null;
         if (t.errorCode === KError.UnknownTopicOrPartition) this.#topics.delete(t.name);
+        // a refusal (not authorized, an invalid name) is what the caller must hear, not "unknown topic"
+        if (!isRetriable(t.errorCode) && t.errorCode !== KError.UnknownTopicOrPartition) {
+          this.#topics.delete(t.name);
+          this.#topicErrors.set(t.name, t.errorCode);
+        }
         continue;
       }
+      this.#topicErrors.delete(t.name);
       // never an older leader epoch over a newer one (Java's Metadata.updateLatestMetadata): an
       // answer from a broker that has not heard of the election yet keeps the cached partition;
       // a recreated topic (new topic id) or an answer without an epoch replaces it
@@ -301,9 +309,18 @@ export class Client {
     if (!t) {
       await this.refreshMetadata(topic);
       t = this.#topics.get(topic);
-      if (!t) throw kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
+      if (!t) throw kafkaError(this.#topicErrors.get(topic) ?? KError.UnknownTopicOrPartition, `topic ${topic}`);
     }
     return t;
+  }
+
+  /**
+   * The refusal the last metadata answer gave for `topic` (TOPIC_AUTHORIZATION_FAILED,
+   * INVALID_TOPIC_EXCEPTION, …), or `undefined`: why a topic is missing from the cache.
+   */
+  topicError(topic: string): KafkaError | undefined {
+    const code = this.#topicErrors.get(topic);
+    return code === undefined ? undefined : kafkaError(code, `topic ${topic}`);
   }
 
   /** Topic metadata from the cache only, without any I/O; `undefined` if not loaded. */

@@ -325,7 +325,9 @@ export class AsyncProducer {
       try {
         await this.client.refreshMetadata(topic);
         const md = this.client.cachedTopic(topic);
-        if (!md || md.partitions.length === 0) throw kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
+        if (!md || md.partitions.length === 0) {
+          throw this.client.topicError(topic) ?? kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
+        }
         const partitioner = (this.config.producer.partitioner ?? newMurmur2Partitioner)(topic) as Partitioner;
         const view: TopicView = { md, parts: [], writable: [], partitioner, consistent: partitioner.requiresConsistency() };
         this.#topics.set(topic, this.#updateView(view, md));

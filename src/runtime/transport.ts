@@ -7,17 +7,35 @@
  * @module
  */
 
-/** TLS settings for a connection. PEM strings throughout. */
+/**
+ * TLS settings for a connection. PEM strings throughout.
+ *
+ * The server's certificate is verified by default on every built-in adapter: its chain against
+ * `ca` (or the runtime's root store) and its SAN against `servername ?? host` (a DNS name or an IP
+ * address). A failed handshake rejects `connect` with an error that keeps `host:port`, says why
+ * (untrusted issuer / unknown CA, hostname mismatch, expired, a client certificate missing or
+ * refused) and carries the runtime's error as `cause`. In TLS 1.3 the server judges a client
+ * certificate after the client's side of the handshake: a refusal then closes the socket,
+ * `onClose` getting an error worded the same way.
+ */
 export interface TlsOptions {
   /** Trusted CA certificates (PEM). Defaults to the runtime's root store. */
   ca?: string | string[];
-  /** Client certificate chain (PEM), for mutual TLS. */
+  /** Client certificate chain (PEM), for mutual TLS; needs {@link TlsOptions.key}. */
   cert?: string;
-  /** Client private key (PEM), for mutual TLS. */
+  /** Client private key (PEM, unencrypted), for mutual TLS; needs {@link TlsOptions.cert}. */
   key?: string;
-  /** Server name for SNI and certificate verification. @default the host */
+  /**
+   * Server name for SNI and certificate verification (the certificate must be valid for it). An IP
+   * address is verified against the IP SANs and not sent as SNI. @default the host
+   */
   servername?: string;
-  /** Reject servers whose certificate does not verify. @default true */
+  /**
+   * Reject servers whose certificate does not verify. `false` skips every check (chain, name,
+   * expiry): for tests only. Deno's native TLS cannot skip them (only the
+   * `--unsafely-ignore-certificate-errors` CLI flag can), so the Deno adapter serves `false` through
+   * Deno's node:tls. @default true
+   */
   rejectUnauthorized?: boolean;
 }
 
@@ -99,7 +117,7 @@ export interface ListenOptions {
   host?: string;
   /** Port to bind; 0 picks a free one. @default 0 */
   port?: number;
-  /** Serve TLS with this certificate chain and key (PEM). */
+  /** Serve TLS with this certificate chain and key (PEM; no client certificate is requested). */
   tls?: { cert: string; key: string };
 }
 
@@ -121,7 +139,10 @@ export interface ListenOptions {
 export interface Transport {
   /** A short name for diagnostics, e.g. "deno", "bun", "node". */
   readonly name: string;
-  /** Open a connection. Rejects with an error naming `host:port` when it cannot be opened. */
+  /**
+   * Open a connection. Rejects with an error naming `host:port` (and for TLS, why the handshake
+   * failed; see {@link TlsOptions}) when it cannot be opened.
+   */
   connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
   /** Listen for connections; `accept` receives each socket and returns its handlers. */
   listen(options: ListenOptions, accept: (socket: Socket) => SocketHandlers): Promise<Listener>;

@@ -140,6 +140,24 @@ describe("SASL against the real broker", { skip }, () => {
     });
   }
 
+  test("an authenticated user without ACLs is refused with TOPIC_AUTHORIZATION_FAILED, not 'unknown topic'", async () => {
+    const topic = uniqueTopic("sasl-denied");
+    await createTopic(topic, 1);
+    const client = await Client.connect([endpoints!.saslPlaintext], saslConfig("SCRAM-SHA-512", false, SASL_USERS.alice, {
+      producer: { idempotent: false }, // an idempotent one is refused earlier: alice has no IDEMPOTENT_WRITE
+    }));
+    try {
+      const producer = await SyncProducer.fromClient(client);
+      await assert.rejects(
+        producer.sendMessage({ topic, value: "x" }),
+        (e: Error) => /TOPIC_AUTHORIZATION_FAILED/.test(e.message),
+      );
+      await producer.close();
+    } finally {
+      await client.close();
+    }
+  });
+
   test("SCRAM credentials: an authzid the broker does not allow is refused", async () => {
     await assert.rejects(
       Client.connect(
