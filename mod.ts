@@ -22,6 +22,74 @@
  */
 export { Broker, isSaslFailure, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
 export type { RequestOptions, SaslSession, VersionRange } from "./src/broker.ts";
+export { ClusterAdmin } from "./src/admin/admin.ts";
+export { AdminContext, ROUTING_CODES, StaleRoute } from "./src/admin/context.ts";
+export type { Route } from "./src/admin/context.ts";
+export { ConfigResourceType, decodeAuthorizedOperations } from "./src/admin/types.ts";
+export type { AclOperationName, ConfigResourceTypeName, TopicPartition } from "./src/admin/types.ts";
+export type {
+  CreatedTopicConfig,
+  CreatePartitionsOptions,
+  CreatePartitionsResult,
+  CreateTopicResult,
+  CreateTopicsOptions,
+  DeleteTopicResult,
+  DescribeTopicsOptions,
+  ListTopicsOptions,
+  NewPartitions,
+  NewTopic,
+  PartitionDescription,
+  TopicDescription,
+  TopicListing,
+  TopicRef,
+} from "./src/admin/topics.ts";
+export type {
+  DeleteRecordsResult,
+  DeleteRecordsSpec,
+  ListOffsetsOptions,
+  ListOffsetsResult,
+  ListOffsetsSpec,
+  OffsetSpec,
+} from "./src/admin/records.ts";
+export { ConfigOperation } from "./src/admin/configs.ts";
+export type {
+  AlterConfigsOptions,
+  AlterConfigsResource,
+  AlterConfigsResult,
+  ConfigChange,
+  ConfigEntry,
+  ConfigOperationName,
+  ConfigResource,
+  ConfigSource,
+  ConfigSynonym,
+  ConfigType,
+  DescribeConfigsOptions,
+  DescribeConfigsResource,
+  DescribeConfigsResult,
+  IncrementalAlterConfigsResource,
+} from "./src/admin/configs.ts";
+export type {
+  AlterPartitionReassignmentsOptions,
+  AlterPartitionReassignmentsResult,
+  BrokerDescription,
+  BrokerLogDirs,
+  ClusterDescription,
+  DescribeClusterOptions,
+  DescribeLogDirsOptions,
+  ElectionType,
+  ElectLeadersResult,
+  FeatureMetadata,
+  FeatureUpdate,
+  FeatureUpgradeType,
+  FinalizedFeatureLevel,
+  LogDirDescription,
+  LogDirReplica,
+  OngoingReassignment,
+  PartitionReassignment,
+  SupportedFeatureRange,
+  UpdateFeatureResult,
+  UpdateFeaturesOptions,
+} from "./src/admin/cluster.ts";
 export { unsecuredJwt } from "./src/sasl/oauthbearer.ts";
 export { SCRAM_MIN_ITERATIONS, scramSaltedPassword } from "./src/sasl/scram.ts";
 export type { ScramMechanism } from "./src/sasl/scram.ts";

@@ -54,6 +54,7 @@ import { SaslAuthenticate, type SaslAuthenticateRequest, type SaslAuthenticateRe
 import { SaslHandshake, type SaslHandshakeRequest, type SaslHandshakeResponse } from "./protocol/apis/sasl_handshake.ts";
 import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from "./protocol/apis/sync_group.ts";
 import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from "./protocol/apis/txn_offset_commit.ts";
+import { UpdateFeatures, type UpdateFeaturesRequest, type UpdateFeaturesResponse } from "./protocol/apis/update_features.ts";
 
 /** Options accepted by every request method. */
 export interface RequestOptions {
@@ -308,5 +309,10 @@ export abstract class BrokerApis {
   /** ConsumerGroupDescribe (key {@link ConsumerGroupDescribe}). */
   consumerGroupDescribe(req: ConsumerGroupDescribeRequest, options?: RequestOptions): Promise<ConsumerGroupDescribeResponse> {
     return this.request(ConsumerGroupDescribe, req, options);
+  }
+
+  /** UpdateFeatures (key {@link UpdateFeatures}). */
+  updateFeatures(req: UpdateFeaturesRequest, options?: RequestOptions): Promise<UpdateFeaturesResponse> {
+    return this.request(UpdateFeatures, req, options);
   }
 }

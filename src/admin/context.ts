@@ -142,7 +142,59 @@ export class AdminContext {
     }
   }
 
-  async #refresh(route: Route): Promise<void> {
+  /**
+   * Per-item retries for a batched operation: `attempt(pending)` sends the items still pending
+   * (one request per broker, as the operation routes them) and returns one outcome per pending
+   * item, in order — the item's result, or a {@link StaleRoute} when that item hit a routing error
+   * or its broker could not be reached. Items with a result are done; only the stale ones are sent
+   * again, after refreshing what went stale and waiting `admin.retry.backoff`, at most
+   * `admin.retry.max` more times; then `giveUp(item, stale)` makes their result (normally the item
+   * with its `error`). An exception from `attempt` fails the whole call, except a lost connection
+   * or a {@link StaleRoute}, which count as stale for every pending item (rethrown once the retries
+   * are spent). Results come back in the order of `items`.
+   */
+  async retryEach<I, R>(
+    items: readonly I[],
+    attempt: (pending: I[]) => Promise<(R | StaleRoute)[]>,
+    giveUp: (item: I, stale: StaleRoute) => R,
+  ): Promise<R[]> {
+    const { max, backoff } = this.config.admin.retry;
+    const results = new Array<R>(items.length);
+    let pending = items.map((_, i) => i);
+    for (let n = 0; pending.length > 0; n++) {
+      let outcomes: (R | StaleRoute)[];
+      let routes: Route[];
+      try {
+        outcomes = await attempt(pending.map((i) => items[i]));
+        routes = outcomes.filter((o): o is StaleRoute => o instanceof StaleRoute).map((o) => o.route);
+      } catch (e) {
+        const stale = e instanceof StaleRoute;
+        if ((!stale && !isLostConnection(e)) || n >= max || this.client.closed()) throw e;
+        outcomes = pending.map(() => (stale ? e : new StaleRoute({ kind: "metadata", topics: [] }, KError.NetworkException, String(e))));
+        routes = [stale ? e.route : { kind: "metadata", topics: [] }];
+      }
+      const next: number[] = [];
+      pending.forEach((idx, j) => {
+        const o = outcomes[j];
+        if (!(o instanceof StaleRoute)) results[idx] = o;
+        else if (n >= max || this.client.closed()) results[idx] = giveUp(items[idx], o);
+        else next.push(idx);
+      });
+      pending = next;
+      if (pending.length === 0) break;
+      await sleep(backoff);
+      const seen = new Set<string>();
+      for (const r of routes) {
+        const key = JSON.stringify(r);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await this.#refresh(r).catch(() => {});
+      }
+    }
+    return results;
+  }
+
+  #refresh(route: Route): Promise<void> {
     switch (route.kind) {
       case "coordinator":
         return this.client.refreshCoordinator(route.group);

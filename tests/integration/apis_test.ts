@@ -244,6 +244,12 @@ describe("every API against the real broker", () => {
     assert.equal(v.errorCode, 0);
     const producer = await SyncProducer.fromClient(client);
     await producer.close();
+    const uf = await broker.updateFeatures({
+      timeoutMs: 30_000,
+      featureUpdates: [{ feature: "no.such.feature", maxVersionLevel: 1 }],
+      validateOnly: true,
+    });
+    assert.equal(uf.errorCode, KError.InvalidUpdateVersion);
     const missing = [...API_BY_KEY.values()].filter((a) => !exercised.has(a.key)).map((a) => a.name);
     assert.deepEqual(missing, [], `APIs not exercised: ${missing.join(", ")}`);
   });

@@ -1,11 +1,12 @@
+import { ClusterAdmin } from "../../src/admin/admin.ts";
 import { Client } from "../../src/client.ts";
-import { CreateTopics } from "../../src/protocol/apis/create_topics.ts";
-import { DeleteTopics } from "../../src/protocol/apis/delete_topics.ts";
+import { KError } from "../../src/protocol/errors.ts";
 import { kafkaBrokers, waitFor } from "./wait.ts";
 
 /**
- * Creates a topic through the controller and waits until every partition has a leader. `configs`
- * are topic configs, e.g. `{ "max.message.bytes": "10000" }`.
+ * Creates a topic (replication factor 1) through ClusterAdmin and waits until the client's metadata
+ * shows every partition with a leader. A topic that exists already is fine. `configs` are topic
+ * configs, e.g. `{ "max.message.bytes": "10000" }`.
  */
 export async function createTopic(
   name: string,
@@ -15,20 +16,9 @@ export async function createTopic(
 ): Promise<void> {
   const c = client ?? (await Client.connect(kafkaBrokers(), { producer: { idempotent: false } }));
   try {
-    const controller = await c.controller();
-    const res = await controller.request(CreateTopics, {
-      topics: [{
-        name,
-        numPartitions: partitions,
-        replicationFactor: 1,
-        assignments: [],
-        configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
-      }],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    });
-    const code = res.topics[0].errorCode;
-    if (code !== 0 && code !== 36) throw new Error(`CreateTopics ${name}: error ${code} ${res.topics[0].errorMessage}`);
+    const admin = ClusterAdmin.fromClient(c);
+    const [res] = await admin.createTopics([{ name, partitions, replicationFactor: 1, configs }]);
+    if (res.error && res.error.code !== KError.TopicAlreadyExists) throw new Error(`CreateTopics ${name}: ${res.error.message}`);
     await waitFor(async () => {
       await c.refreshMetadata(name);
       const t = c.cachedTopic(name);
@@ -39,8 +29,7 @@ export async function createTopic(
   }
 }
 
-/** Deletes topics (best effort). */
+/** Deletes topics (best effort: a topic that does not exist is not an error). */
 export async function deleteTopics(names: string[], client: Client): Promise<void> {
-  const controller = await client.controller();
-  await controller.request(DeleteTopics, { topicNames: names, topics: names.map((name) => ({ name })), timeoutMs: 30_000 });
+  await ClusterAdmin.fromClient(client).deleteTopics(names);
 }

@@ -53,6 +53,7 @@ import { SaslAuthenticate } from "./sasl_authenticate.ts";
 import { SaslHandshake } from "./sasl_handshake.ts";
 import { SyncGroup } from "./sync_group.ts";
 import { TxnOffsetCommit } from "./txn_offset_commit.ts";
+import { UpdateFeatures } from "./update_features.ts";
 
 export {
   AddOffsetsToTxn,
@@ -103,6 +104,7 @@ export {
   SaslHandshake,
   SyncGroup,
   TxnOffsetCommit,
+  UpdateFeatures,
 };
 export type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "./add_offsets_to_txn.ts";
 export type {
@@ -413,6 +415,12 @@ export type {
   TxnOffsetCommitResponsePartition,
   TxnOffsetCommitResponseTopic,
 } from "./txn_offset_commit.ts";
+export type {
+  UpdateFeaturesRequest,
+  UpdateFeaturesRequestFeatureUpdateKey,
+  UpdateFeaturesResponse,
+  UpdateFeaturesResponseUpdatableFeatureResult,
+} from "./update_features.ts";
 
 /** All supported APIs, by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiDef<unknown, unknown>> = new Map<number, ApiDef<unknown, unknown>>(
@@ -465,5 +473,6 @@ export const API_BY_KEY: ReadonlyMap<number, ApiDef<unknown, unknown>> = new Map
     SaslHandshake,
     SyncGroup,
     TxnOffsetCommit,
+    UpdateFeatures,
   ] as ApiDef<unknown, unknown>[]).map((a) => [a.key, a]),
 );

@@ -1,0 +1,259 @@
+/**
+ * ClusterAdmin (Sarama's `ClusterAdmin`, franz-go's `kadm`): topics, records and offsets,
+ * configs, the cluster, groups, ACLs, quotas, SCRAM credentials and transactions, each a typed
+ * operation over a shared {@link Client}.
+ *
+ * ## The result convention (every operation follows it)
+ *
+ * - **Per-item outcomes are entries, never exceptions.** An operation on many items (topics,
+ *   partitions, resources, groups, ACL filters, ...) resolves with one entry per item, in the order
+ *   asked, each `{ <the item's identity>, ...its data, error?: KafkaError }`. `error` is absent
+ *   when the item succeeded; when present it is a `KafkaError` (`code`, `errorName`, `retriable`)
+ *   built from the broker's per-item error code, and the entry's other data fields hold their
+ *   "none" values (`-1`, `null`, `[]`). One item failing never hides the others' outcomes.
+ * - **Whole-call failures throw**: a bad argument (`ConfigurationError` naming the argument path,
+ *   e.g. `topics[1].name`, thrown before anything is sent, so nothing changes), no reachable broker
+ *   (`ErrOutOfBrokers`), a closed client, a top-level error code of a request that has one
+ *   (`KafkaError`, e.g. CLUSTER_AUTHORIZATION_FAILED), an API the broker does not speak.
+ * - **Routing is the operation's job**: each request goes to the broker that must answer it (the
+ *   controller, the group or transaction coordinator, the partition leader, the named broker, or
+ *   any broker). NOT_CONTROLLER, NOT_COORDINATOR, NOT_LEADER_OR_FOLLOWER,
+ *   COORDINATOR_LOAD_IN_PROGRESS (and the other codes of `ROUTING_CODES`) and lost connections
+ *   refresh what went stale and re-send, at most `admin.retry.max` times `admin.retry.backoff`
+ *   apart ({@link AdminContext.retry}, {@link AdminContext.retryEach}); in a batched answer only the
+ *   failed items are sent again. When the retries are spent, the routing error becomes the items'
+ *   `error`.
+ * - **Batching**: what the protocol can batch is sent once per broker, not once per item (e.g.
+ *   `listOffsets` for many partitions: one ListOffsets per leader).
+ * - An empty list of items resolves with `[]` without sending anything.
+ *
+ * Operation functions live in `topics.ts`, `records.ts`, `configs.ts`, `cluster.ts`, `groups.ts`,
+ * `acls.ts`, `quotas.ts`, `scram.ts`, `transactions.ts`, as
+ * `export async function op(ctx: AdminContext, ...args): Promise<Result>`; the class below is a thin
+ * facade whose methods call them.
+ *
+ * @module
+ */
+import { Client } from "../client.ts";
+import type { Config, ConfigOverrides } from "../config.ts";
+import {
+  alterPartitionReassignments,
+  type AlterPartitionReassignmentsOptions,
+  type AlterPartitionReassignmentsResult,
+  type BrokerLogDirs,
+  type ClusterDescription,
+  describeCluster,
+  type DescribeClusterOptions,
+  describeFeatures,
+  describeLogDirs,
+  type DescribeLogDirsOptions,
+  electLeaders,
+  type ElectLeadersResult,
+  type ElectionType,
+  type FeatureMetadata,
+  type FeatureUpdate,
+  listPartitionReassignments,
+  type OngoingReassignment,
+  type PartitionReassignment,
+  type UpdateFeatureResult,
+  updateFeatures,
+  type UpdateFeaturesOptions,
+} from "./cluster.ts";
+import {
+  alterConfigs,
+  type AlterConfigsOptions,
+  type AlterConfigsResource,
+  type AlterConfigsResult,
+  describeConfigs,
+  type DescribeConfigsOptions,
+  type DescribeConfigsResource,
+  type DescribeConfigsResult,
+  incrementalAlterConfigs,
+  type IncrementalAlterConfigsResource,
+} from "./configs.ts";
+import { AdminContext } from "./context.ts";
+import {
+  deleteRecords,
+  type DeleteRecordsResult,
+  type DeleteRecordsSpec,
+  listOffsets,
+  type ListOffsetsOptions,
+  type ListOffsetsResult,
+  type ListOffsetsSpec,
+} from "./records.ts";
+import {
+  createPartitions,
+  type CreatePartitionsOptions,
+  type CreatePartitionsResult,
+  createTopics,
+  type CreateTopicResult,
+  type CreateTopicsOptions,
+  deleteTopics,
+  type DeleteTopicResult,
+  describeTopics,
+  type DescribeTopicsOptions,
+  listTopics,
+  type ListTopicsOptions,
+  type NewPartitions,
+  type NewTopic,
+  type TopicDescription,
+  type TopicListing,
+  type TopicRef,
+} from "./topics.ts";
+import type { TopicPartition } from "./types.ts";
+
+/**
+ * Administers a Kafka cluster: topics, records and offsets, configs, the cluster itself. Every
+ * method resolves with typed results, one entry per item asked, a failed item carrying its
+ * `error` (see the module docs for the convention).
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin } from "./admin.ts";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * const [created] = await admin.createTopics([{ name: "orders", partitions: 6, replicationFactor: 1 }]);
+ * if (created.error) console.log(created.error.errorName); // e.g. TOPIC_ALREADY_EXISTS
+ * const offsets = await admin.listOffsets([{ topic: "orders", spec: "latest" }]);
+ * console.log(offsets.map((o) => `${o.partition}: ${o.offset}`));
+ * ```
+ */
+export class ClusterAdmin {
+  #client: Client;
+  #ctx: AdminContext;
+  #ownsClient: boolean;
+  #closed = false;
+
+  private constructor(client: Client, ownsClient: boolean) {
+    this.#client = client;
+    this.#ctx = new AdminContext(client);
+    this.#ownsClient = ownsClient;
+  }
+
+  /** Connects a client of its own to the cluster; `close()` closes it. */
+  static async connect(addrs: string[], config: Readonly<Config> | ConfigOverrides = {}): Promise<ClusterAdmin> {
+    return new ClusterAdmin(await Client.connect(addrs, config), true);
+  }
+
+  /** Administers through an existing client; `close()` leaves the client open. */
+  static fromClient(client: Client): ClusterAdmin {
+    return new ClusterAdmin(client, false);
+  }
+
+  /** The client the operations run on. */
+  client(): Client {
+    return this.#client;
+  }
+
+  /** The routing and retry context the operation functions take. */
+  context(): AdminContext {
+    return this.#ctx;
+  }
+
+  /** Closes the admin (and its client, when `connect` made it). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsClient) await this.#client.close();
+  }
+
+  /** `await using admin = ...` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- topics
+
+  /** Creates topics (see {@link createTopics}). */
+  createTopics(topics: NewTopic[], options?: CreateTopicsOptions): Promise<CreateTopicResult[]> {
+    return createTopics(this.#ctx, topics, options);
+  }
+
+  /** Lists topics (see {@link listTopics}). */
+  listTopics(options?: ListTopicsOptions): Promise<TopicListing[]> {
+    return listTopics(this.#ctx, options);
+  }
+
+  /** Describes topics (see {@link describeTopics}). */
+  describeTopics(topics: string[], options?: DescribeTopicsOptions): Promise<TopicDescription[]> {
+    return describeTopics(this.#ctx, topics, options);
+  }
+
+  /** Deletes topics by name or id (see {@link deleteTopics}). */
+  deleteTopics(topics: TopicRef[]): Promise<DeleteTopicResult[]> {
+    return deleteTopics(this.#ctx, topics);
+  }
+
+  /** Adds partitions (see {@link createPartitions}). */
+  createPartitions(topics: NewPartitions[], options?: CreatePartitionsOptions): Promise<CreatePartitionsResult[]> {
+    return createPartitions(this.#ctx, topics, options);
+  }
+
+  // --- records and offsets
+
+  /** Deletes records before offsets (see {@link deleteRecords}). */
+  deleteRecords(partitions: DeleteRecordsSpec[]): Promise<DeleteRecordsResult[]> {
+    return deleteRecords(this.#ctx, partitions);
+  }
+
+  /** Looks up offsets (see {@link listOffsets}). */
+  listOffsets(partitions: ListOffsetsSpec[], options?: ListOffsetsOptions): Promise<ListOffsetsResult[]> {
+    return listOffsets(this.#ctx, partitions, options);
+  }
+
+  // --- configs
+
+  /** Describes configs (see {@link describeConfigs}). */
+  describeConfigs(resources: DescribeConfigsResource[], options?: DescribeConfigsOptions): Promise<DescribeConfigsResult[]> {
+    return describeConfigs(this.#ctx, resources, options);
+  }
+
+  /** Replaces configs (see {@link alterConfigs}). */
+  alterConfigs(resources: AlterConfigsResource[], options?: AlterConfigsOptions): Promise<AlterConfigsResult[]> {
+    return alterConfigs(this.#ctx, resources, options);
+  }
+
+  /** Changes single config keys (see {@link incrementalAlterConfigs}). */
+  incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], options?: AlterConfigsOptions): Promise<AlterConfigsResult[]> {
+    return incrementalAlterConfigs(this.#ctx, resources, options);
+  }
+
+  // --- cluster
+
+  /** Describes the cluster (see {@link describeCluster}). */
+  describeCluster(options?: DescribeClusterOptions): Promise<ClusterDescription> {
+    return describeCluster(this.#ctx, options);
+  }
+
+  /** Describes brokers' log directories (see {@link describeLogDirs}). */
+  describeLogDirs(options?: DescribeLogDirsOptions): Promise<BrokerLogDirs[]> {
+    return describeLogDirs(this.#ctx, options);
+  }
+
+  /** Elects leaders (see {@link electLeaders}). */
+  electLeaders(type: ElectionType, partitions?: TopicPartition[] | null): Promise<ElectLeadersResult[]> {
+    return electLeaders(this.#ctx, type, partitions);
+  }
+
+  /** Starts or cancels reassignments (see {@link alterPartitionReassignments}). */
+  alterPartitionReassignments(
+    reassignments: PartitionReassignment[],
+    options?: AlterPartitionReassignmentsOptions,
+  ): Promise<AlterPartitionReassignmentsResult[]> {
+    return alterPartitionReassignments(this.#ctx, reassignments, options);
+  }
+
+  /** Lists reassignments in progress (see {@link listPartitionReassignments}). */
+  listPartitionReassignments(partitions?: TopicPartition[] | null): Promise<OngoingReassignment[]> {
+    return listPartitionReassignments(this.#ctx, partitions);
+  }
+
+  /** Describes feature flags (see {@link describeFeatures}). */
+  describeFeatures(): Promise<FeatureMetadata> {
+    return describeFeatures(this.#ctx);
+  }
+
+  /** Changes feature levels (see {@link updateFeatures}). */
+  updateFeatures(updates: FeatureUpdate[], options?: UpdateFeaturesOptions): Promise<UpdateFeatureResult[]> {
+    return updateFeatures(this.#ctx, updates, options);
+  }
+}
