@@ -90,6 +90,70 @@ export type {
   UpdateFeatureResult,
   UpdateFeaturesOptions,
 } from "./src/admin/cluster.ts";
+export { GROUP_STATES, GROUP_TYPES } from "./src/admin/groups.ts";
+export type {
+  CommittedOffset,
+  ConsumerGroupDescription,
+  ConsumerGroupLag,
+  ConsumerGroupLagOptions,
+  ConsumerGroupListing,
+  ConsumerGroupMemberDescription,
+  ConsumerGroupOffsets,
+  DeleteConsumerGroupResult,
+  DescribeConsumerGroupsOptions,
+  GroupOffsetsSpec,
+  GroupOffsetToCommit,
+  GroupPartitionResult,
+  IsolationLevelName,
+  ListConsumerGroupOffsetsOptions,
+  ListConsumerGroupsOptions,
+  MemberRemoval,
+  MemberToRemove,
+  PartitionEndOffset,
+  PartitionLag,
+  RemoveMembersResult,
+} from "./src/admin/groups.ts";
+export { AclOperations, AclPatternTypes, AclPermissionTypes, AclResourceTypes } from "./src/admin/acls.ts";
+export type {
+  AclBinding,
+  AclBindingFilter,
+  AclDescription,
+  AclOperation,
+  AclPatternType,
+  AclPermissionType,
+  AclResourceType,
+  CreateAclResult,
+  DeleteAclsResult,
+  DeletedAcl,
+} from "./src/admin/acls.ts";
+export { SCRAM_DEFAULT_ITERATIONS, SCRAM_MAX_ITERATIONS, ScramMechanisms } from "./src/admin/scram.ts";
+export type {
+  ScramCredentialDeletion,
+  ScramCredentialInfo,
+  ScramCredentialResult,
+  ScramCredentialUpsert,
+  UserScramCredentials,
+} from "./src/admin/scram.ts";
+export type {
+  AlterClientQuotaResult,
+  AlterClientQuotasOptions,
+  ClientQuotaAlteration,
+  ClientQuotaEntity,
+  ClientQuotaEntityType,
+  ClientQuotaEntry,
+  ClientQuotaFilter,
+  ClientQuotaFilterComponent,
+  ClientQuotaMatch,
+  ClientQuotaOp,
+} from "./src/admin/quotas.ts";
+export { TRANSACTION_STATES } from "./src/admin/transactions.ts";
+export type {
+  ListTransactionsOptions,
+  PartitionProducers,
+  ProducerState,
+  TransactionDescription,
+  TransactionListing,
+} from "./src/admin/transactions.ts";
 export { unsecuredJwt } from "./src/sasl/oauthbearer.ts";
 export { SCRAM_MIN_ITERATIONS, scramSaltedPassword } from "./src/sasl/scram.ts";
 export type { ScramMechanism } from "./src/sasl/scram.ts";

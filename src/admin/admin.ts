@@ -71,6 +71,31 @@ import {
   incrementalAlterConfigs,
   type IncrementalAlterConfigsResource,
 } from "./configs.ts";
+import * as acls from "./acls.ts";
+import type { AclBinding, AclBindingFilter, AclDescription, CreateAclResult, DeleteAclsResult } from "./acls.ts";
+import * as groups from "./groups.ts";
+import type {
+  ConsumerGroupDescription,
+  ConsumerGroupLag,
+  ConsumerGroupLagOptions,
+  ConsumerGroupListing,
+  ConsumerGroupOffsets,
+  DeleteConsumerGroupResult,
+  DescribeConsumerGroupsOptions,
+  GroupOffsetsSpec,
+  GroupOffsetToCommit,
+  GroupPartitionResult,
+  ListConsumerGroupOffsetsOptions,
+  ListConsumerGroupsOptions,
+  MemberToRemove,
+  RemoveMembersResult,
+} from "./groups.ts";
+import * as quotas from "./quotas.ts";
+import type { AlterClientQuotaResult, AlterClientQuotasOptions, ClientQuotaAlteration, ClientQuotaEntry, ClientQuotaFilter } from "./quotas.ts";
+import * as scram from "./scram.ts";
+import type { ScramCredentialDeletion, ScramCredentialResult, ScramCredentialUpsert, UserScramCredentials } from "./scram.ts";
+import * as txns from "./transactions.ts";
+import type { ListTransactionsOptions, PartitionProducers, TransactionDescription, TransactionListing } from "./transactions.ts";
 import { AdminContext } from "./context.ts";
 import {
   deleteRecords,
@@ -255,5 +280,113 @@ export class ClusterAdmin {
   /** Changes feature levels (see {@link updateFeatures}). */
   updateFeatures(updates: FeatureUpdate[], options?: UpdateFeaturesOptions): Promise<UpdateFeatureResult[]> {
     return updateFeatures(this.#ctx, updates, options);
+  }
+
+  // --- consumer groups ---------------------------------------------------------------------
+
+  /** Lists consumer groups on every broker, optionally filtered by state and type (see {@link groups.listConsumerGroups}). */
+  listConsumerGroups(options?: ListConsumerGroupsOptions): Promise<ConsumerGroupListing[]> {
+    return groups.listConsumerGroups(this.#ctx, options);
+  }
+
+  /** Describes classic and KIP-848 groups: state, protocol, members and their decoded assignments. */
+  describeConsumerGroups(groupIds: string[], options?: DescribeConsumerGroupsOptions): Promise<ConsumerGroupDescription[]> {
+    return groups.describeConsumerGroups(this.#ctx, groupIds, options);
+  }
+
+  /** Deletes empty consumer groups (one DeleteGroups per coordinator). */
+  deleteConsumerGroups(groupIds: string[]): Promise<DeleteConsumerGroupResult[]> {
+    return groups.deleteConsumerGroups(this.#ctx, groupIds);
+  }
+
+  /** The committed offsets of groups: all partitions, or those a {@link GroupOffsetsSpec} names. */
+  listConsumerGroupOffsets(
+    groupIds: (string | GroupOffsetsSpec)[],
+    options?: ListConsumerGroupOffsetsOptions,
+  ): Promise<ConsumerGroupOffsets[]> {
+    return groups.listConsumerGroupOffsets(this.#ctx, groupIds, options);
+  }
+
+  /** Commits offsets for a group as an admin (the group must have no active members). */
+  alterConsumerGroupOffsets(groupId: string, offsets: GroupOffsetToCommit[]): Promise<GroupPartitionResult[]> {
+    return groups.alterConsumerGroupOffsets(this.#ctx, groupId, offsets);
+  }
+
+  /** Deletes a group's committed offsets for partitions it no longer consumes (OffsetDelete). */
+  deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[]): Promise<GroupPartitionResult[]> {
+    return groups.deleteConsumerGroupOffsets(this.#ctx, groupId, partitions);
+  }
+
+  /** Removes members (by member id or static instance id) from a group; all of them when none are given. */
+  removeMembersFromConsumerGroup(groupId: string, members?: MemberToRemove[]): Promise<RemoveMembersResult> {
+    return groups.removeMembersFromConsumerGroup(this.#ctx, groupId, members);
+  }
+
+  /** Committed offset, end offset and lag per partition of a group, with totals. */
+  consumerGroupLag(groupId: string, options?: ConsumerGroupLagOptions): Promise<ConsumerGroupLag> {
+    return groups.consumerGroupLag(this.#ctx, groupId, options);
+  }
+
+  // --- ACLs ----------------------------------------------------------------------------------
+
+  /** Creates ACL bindings (needs an authorizer on the cluster). */
+  createAcls(bindings: AclBinding[]): Promise<CreateAclResult[]> {
+    return acls.createAcls(this.#ctx, bindings);
+  }
+
+  /** The ACL bindings matching a filter (all of them by default). */
+  describeAcls(filter?: AclBindingFilter): Promise<AclDescription[]> {
+    return acls.describeAcls(this.#ctx, filter);
+  }
+
+  /** Deletes the ACL bindings matching each filter; each result lists what it deleted. */
+  deleteAcls(filters: AclBindingFilter[]): Promise<DeleteAclsResult[]> {
+    return acls.deleteAcls(this.#ctx, filters);
+  }
+
+  // --- SCRAM users ---------------------------------------------------------------------------
+
+  /** The SCRAM credentials (mechanism, iterations) of users, or of every user. */
+  describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
+    return scram.describeUserScramCredentials(this.#ctx, users);
+  }
+
+  /** Creates or replaces SCRAM credentials; the password is salted and hashed here, never sent. */
+  upsertUserScramCredentials(upserts: ScramCredentialUpsert[]): Promise<ScramCredentialResult[]> {
+    return scram.upsertUserScramCredentials(this.#ctx, upserts);
+  }
+
+  /** Deletes SCRAM credentials. */
+  deleteUserScramCredentials(deletions: ScramCredentialDeletion[]): Promise<ScramCredentialResult[]> {
+    return scram.deleteUserScramCredentials(this.#ctx, deletions);
+  }
+
+  // --- quotas --------------------------------------------------------------------------------
+
+  /** The client quotas matching a filter (user, client-id, ip entities). */
+  describeClientQuotas(filter?: ClientQuotaFilter): Promise<ClientQuotaEntry[]> {
+    return quotas.describeClientQuotas(this.#ctx, filter);
+  }
+
+  /** Sets or removes client quota values. */
+  alterClientQuotas(alterations: ClientQuotaAlteration[], options?: AlterClientQuotasOptions): Promise<AlterClientQuotaResult[]> {
+    return quotas.alterClientQuotas(this.#ctx, alterations, options);
+  }
+
+  // --- producers and transactions ------------------------------------------------------------
+
+  /** The active producers of partitions (one DescribeProducers per leader). */
+  describeProducers(partitions: TopicPartition[]): Promise<PartitionProducers[]> {
+    return txns.describeProducers(this.#ctx, partitions);
+  }
+
+  /** Lists transactions on every broker, filtered by state, producer id, duration or id pattern. */
+  listTransactions(options?: ListTransactionsOptions): Promise<TransactionListing[]> {
+    return txns.listTransactions(this.#ctx, options);
+  }
+
+  /** Describes transactions, each asked of its transaction coordinator. */
+  describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
+    return txns.describeTransactions(this.#ctx, transactionalIds);
   }
 }

@@ -16,7 +16,8 @@ import { SyncProducer } from "../../src/producer/sync_producer.ts";
 import { unsecuredJwt } from "../../src/sasl/oauthbearer.ts";
 import { createTopic } from "../support/admin.ts";
 import { SASL_USERS, secureEndpoints, tlsMaterial } from "../support/secure.ts";
-import { uniqueTopic, waitFor } from "../support/wait.ts";
+import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
+import { ClusterAdmin } from "../../src/admin/admin.ts";
 
 const endpoints = secureEndpoints();
 const skip = endpoints ? false : "needs the local broker's secured listeners (npm test starts them)";
@@ -155,6 +156,63 @@ describe("SASL against the real broker", { skip }, () => {
       await producer.close();
     } finally {
       await client.close();
+    }
+  });
+
+  test("ACLs are enforced for a SASL user: granted WRITE lets alice produce, deleting the ACL stops her", async () => {
+    const topic = uniqueTopic("sasl-acl");
+    await createTopic(topic, 1);
+    const admin = await ClusterAdmin.connect(kafkaBrokers());
+    const acl = { resourceType: "TOPIC", resourceName: topic, principal: "User:alice", operation: "WRITE", permission: "ALLOW" } as const;
+    const config = saslConfig("SCRAM-SHA-256", false, SASL_USERS.alice, { producer: { idempotent: false } });
+    try {
+      const [created] = await admin.createAcls([acl]);
+      assert.equal(created.error, undefined);
+      // ACLs reach the authorizer through the metadata log: wait until alice may write
+      let offset = -1;
+      await waitFor(async () => {
+        const client = await Client.connect([endpoints!.saslPlaintext], config);
+        try {
+          const producer = await SyncProducer.fromClient(client);
+          offset = (await producer.sendMessage({ topic, value: "allowed" }).catch(() => ({ offset: -1 }))).offset;
+          await producer.close();
+        } finally {
+          await client.close();
+        }
+        return offset >= 0;
+      }, 15_000, "alice allowed to write");
+      const [deleted] = await admin.deleteAcls([{ resourceType: "TOPIC", resourceName: topic, principal: "User:alice" }]);
+      assert.equal(deleted.error, undefined);
+      await waitFor(async () => {
+        const client = await Client.connect([endpoints!.saslPlaintext], config);
+        try {
+          const producer = await SyncProducer.fromClient(client);
+          const err = await producer.sendMessage({ topic, value: "denied" }).then(() => undefined, (e: Error) => e);
+          await producer.close();
+          return err !== undefined && /AUTHORIZATION_FAILED/.test(err.message);
+        } finally {
+          await client.close();
+        }
+      }, 15_000, "alice denied again");
+    } finally {
+      await admin.close();
+    }
+  });
+
+  test("a SCRAM user created by ClusterAdmin authenticates with the new password", async () => {
+    const user = `u${Date.now().toString(36)}`;
+    const admin = await ClusterAdmin.connect(kafkaBrokers());
+    try {
+      const res = await admin.upsertUserScramCredentials([{ user, mechanism: "SCRAM-SHA-512", password: "fresh-pass-123" }]);
+      assert.equal(res[0].error, undefined);
+      await waitFor(async () => {
+        const c = await Client.connect([endpoints!.saslPlaintext], saslConfig("SCRAM-SHA-512", false, { user, password: "fresh-pass-123" }))
+          .catch(() => undefined);
+        await c?.close();
+        return c !== undefined;
+      }, 15_000, "the new user authenticates");
+    } finally {
+      await admin.close();
     }
   });
 
