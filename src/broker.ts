@@ -282,6 +282,15 @@ export class Broker extends BrokerApis {
   async #authenticate(): Promise<void> {
     const sasl = this.#config.net.sasl;
     const mech = sasl.mechanism;
+    const generation = this.#generation;
+    // A closed (and maybe reopened) connection ends this exchange: nothing of it may reach a newer
+    // connection. A mechanism step (a token provider, PBKDF2) is bounded by net.readTimeout like a
+    // request, so a re-authentication that never finishes cannot hold the waiting requests forever.
+    const current = (): void => {
+      if (generation !== this.#generation || !this.#socket) {
+        throw new ErrConnectionClosed(`${this.#addr}: closed during ${who}`);
+      }
+    };
     const who = `SASL ${mech} authentication to ${this.#addr}${sasl.user ? ` as ${JSON.stringify(sasl.user)}` : ""}`;
     const version = (api: typeof SaslHandshake | typeof SaslAuthenticate): number => {
       try {
@@ -292,6 +301,7 @@ export class Broker extends BrokerApis {
     };
     if (sasl.handshake) {
       const res = await this.#send(SaslHandshake, { mechanism: mech }, version(SaslHandshake), undefined, true);
+      current();
       if (res.errorCode === KError.UnsupportedSaslMechanism) {
         throw kafkaError(res.errorCode, who, `this listener enables ${res.mechanisms.join(", ") || "no mechanism"}`);
       }
@@ -306,8 +316,26 @@ export class Broker extends BrokerApis {
     }
     const authVersion = version(SaslAuthenticate);
     const fail = (e: unknown): never => {
-      if (e instanceof KafkaError) throw e;
+      if (e instanceof KafkaError || e instanceof ErrRequestTimeout || e instanceof ErrConnectionClosed) throw e;
       throw kafkaError(KError.SaslAuthenticationFailed, who, (e as Error)?.message ?? String(e));
+    };
+    const bounded = async <T>(p: Promise<T>): Promise<T> => {
+      const ms = this.#config.net.readTimeout;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        return await Promise.race([
+          p,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new ErrRequestTimeout(`${who}: the ${mech} exchange did not go on within ${ms} ms`)),
+              ms,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        current();
+      }
     };
     const exchange = (() => {
       try {
@@ -316,14 +344,16 @@ export class Broker extends BrokerApis {
         return fail(e);
       }
     })();
-    let bytes: Uint8Array | undefined = await exchange.first().catch(fail);
+    let bytes: Uint8Array | undefined = await bounded(exchange.first().catch(fail));
     let lifetimeMs = 0;
     while (bytes !== undefined) {
       const res: SaslAuthenticateResponse = await this.#send(SaslAuthenticate, { authBytes: bytes }, authVersion, undefined, true);
+      current();
       if (res.errorCode !== 0) throw kafkaError(res.errorCode, who, res.errorMessage);
-      bytes = await exchange.next(res.authBytes).catch(fail);
+      bytes = await bounded(exchange.next(res.authBytes).catch(fail));
       lifetimeMs = res.sessionLifetimeMs ?? 0;
     }
+    current();
     this.#session = {
       mechanism: mech,
       authentications: (this.#session?.authentications ?? 0) + 1,
@@ -343,14 +373,18 @@ export class Broker extends BrokerApis {
       this.#reauthTimer = undefined;
       if (generation !== this.#generation || !this.#socket) return;
       this.#authenticating = true;
+      // an exchange outlived by its connection must not open the gate of a newer one (whose own
+      // re-authentication may be running): teardown has reset the flag already
       this.#authenticate().then(
         () => {
+          if (generation !== this.#generation) return;
           this.#authenticating = false;
           this.#drainWaiters();
         },
         (e) => {
+          if (generation !== this.#generation) return;
           this.#authenticating = false;
-          if (generation === this.#generation) this.#fail(e instanceof Error ? e : new SamsaError(String(e)));
+          this.#fail(e instanceof Error ? e : new SamsaError(String(e)));
         },
       );
     }, delay);

@@ -161,7 +161,8 @@ export function scramExchange(
         const salted = await scramSaltedPassword(mechanism, password, fromBase64(salt, "salt"), iterations);
         const clientKey = await hmac(hash, salted, utf8.encode("Client Key"));
         const storedKey = await digest(hash, clientKey);
-        const withoutProof = `c=${btoa(gs2)},r=${serverNonce}`;
+        // c= is the GS2 header exactly as sent (UTF-8 bytes): btoa would take the string as Latin-1
+        const withoutProof = `c=${toBase64(utf8.encode(gs2))},r=${serverNonce}`;
         const authMessage = utf8.encode(`${clientFirstBare},${msg},${withoutProof}`);
         const clientSignature = await hmac(hash, storedKey, authMessage);
         const proof = clientKey.map((b, i) => b ^ clientSignature[i]);

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { Broker } from "../../src/broker.ts";
+import type { Broker } from "../../src/broker.ts";
 import { Client } from "../../src/client.ts";
 import { type ConfigOverrides, newConfig, OffsetOldest, type SaslMechanism } from "../../src/config.ts";
 import { Consumer } from "../../src/consumer/consumer.ts";
