@@ -283,10 +283,11 @@ function describeAcl(a: {
 export async function createAcls(ctx: AdminContext, acls: AclBinding[]): Promise<CreateAclResult[]> {
   const items = checkArray<AclBinding>("acls", acls).map((a, i) => checkBinding(i, a));
   if (items.length === 0) return [];
-  return await ctx.retry(async () => {
+  // only the creations answered NOT_CONTROLLER are sent again; when the retries are spent it is their error
+  return await ctx.retryEach(items, async (pending) => {
     const broker = await ctx.any();
     const res = await broker.request(CreateAcls, {
-      creations: items.map((a) => ({
+      creations: pending.map((a) => ({
         resourceType: AclResourceTypes[a.resourceType],
         resourceName: a.resourceName,
         resourcePatternType: AclPatternTypes[a.patternType],
@@ -297,17 +298,15 @@ export async function createAcls(ctx: AdminContext, acls: AclBinding[]): Promise
       })),
     });
     // the results come in the order of the creations
-    if (res.results.some((r) => r.errorCode === KError.NotController)) {
-      throw new StaleRoute({ kind: "controller" }, KError.NotController, "createAcls");
-    }
-    return items.map((acl, i): CreateAclResult => {
+    return pending.map((acl, i): CreateAclResult | StaleRoute => {
       const r = res.results[i];
       if (!r) return { acl, error: kafkaError(KError.Unknown, "createAcls", "missing from the broker's answer") };
+      if (r.errorCode === KError.NotController) return new StaleRoute({ kind: "controller" }, r.errorCode, "createAcls");
       return r.errorCode === 0
         ? { acl }
         : { acl, error: kafkaError(r.errorCode, `createAcls ${acl.resourceType}:${acl.resourceName}`, r.errorMessage) };
     });
-  });
+  }, (acl, stale) => ({ acl, error: kafkaError(stale.code, `createAcls ${acl.resourceType}:${acl.resourceName}`) }));
 }
 
 /**
@@ -348,14 +347,15 @@ export async function deleteAcls(ctx: AdminContext, filters: AclBindingFilter[])
   const list = checkArray<AclBindingFilter>("filters", filters);
   const wire = list.map((x, i) => checkFilter(`filters[${i}]`, x));
   if (wire.length === 0) return [];
-  return await ctx.retry(async () => {
+  // only the filters answered NOT_CONTROLLER are sent again (a re-sent filter whose ACLs were
+  // deleted by the first attempt would report them as not matched)
+  const idx = list.map((_, i) => i);
+  return await ctx.retryEach(idx, async (pending) => {
     const broker = await ctx.any();
-    const res = await broker.request(DeleteAcls, { filters: wire });
-    if (res.filterResults.some((r) => r.errorCode === KError.NotController)) {
-      throw new StaleRoute({ kind: "controller" }, KError.NotController, "deleteAcls");
-    }
-    return list.map((filter, i): DeleteAclsResult => {
-      const r = res.filterResults[i];
+    const res = await broker.request(DeleteAcls, { filters: pending.map((i) => wire[i]) });
+    return pending.map((fi, j): DeleteAclsResult | StaleRoute => {
+      const filter = list[fi];
+      const r = res.filterResults[j];
       if (!r) {
         return {
           filter,
@@ -363,6 +363,7 @@ export async function deleteAcls(ctx: AdminContext, filters: AclBindingFilter[])
           error: kafkaError(KError.Unknown, "deleteAcls", "missing from the broker's answer"),
         };
       }
+      if (r.errorCode === KError.NotController) return new StaleRoute({ kind: "controller" }, r.errorCode, "deleteAcls");
       if (r.errorCode !== 0) {
         return { filter, deleted: [], error: kafkaError(r.errorCode, "deleteAcls", r.errorMessage) };
       }
@@ -377,5 +378,5 @@ export async function deleteAcls(ctx: AdminContext, filters: AclBindingFilter[])
         }),
       };
     });
-  });
+  }, (fi, stale) => ({ filter: list[fi], deleted: [], error: kafkaError(stale.code, "deleteAcls") }));
 }

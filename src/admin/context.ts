@@ -11,10 +11,17 @@
  *
  * @module
  */
-import type { Broker } from "../broker.ts";
+import { type Broker, kafkaError } from "../broker.ts";
 import type { Client } from "../client.ts";
 import type { Config } from "../config.ts";
-import { ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, SamsaError } from "../errors.ts";
+import {
+  ErrConnectionClosed,
+  ErrNotConnected,
+  ErrOutOfBrokers,
+  ErrRequestTimeout,
+  type KafkaError,
+  SamsaError,
+} from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -43,6 +50,8 @@ export class StaleRoute extends SamsaError {
   readonly route: Route;
   /** The broker's error code. */
   readonly code: number;
+  /** What was asked (the message without the "retrying" note), for the error once the retries are spent. */
+  readonly detail: string;
 
   /**
    * Creates the error.
@@ -55,7 +64,16 @@ export class StaleRoute extends SamsaError {
     this.name = "StaleRoute";
     this.route = route;
     this.code = code;
+    this.detail = detail;
   }
+}
+
+/**
+ * The error a call throws when its retries ran out on a routing error: a `KafkaError` with the
+ * broker's code (what callers of every admin operation catch), never the internal {@link StaleRoute}.
+ */
+export function spentRoute(stale: StaleRoute, max: number): KafkaError {
+  return kafkaError(stale.code, stale.detail, `still failing after admin.retry.max (${max}) retries`);
 }
 
 /** A lost connection (not an answer): the broker may be down or moving; retried like a routing error. */
@@ -126,7 +144,8 @@ export class AdminContext {
   /**
    * Runs `attempt`; when it throws {@link StaleRoute} or loses a connection, refreshes what went
    * stale, waits `admin.retry.backoff` and runs it again, at most `admin.retry.max` more times.
-   * The last error is rethrown as it is.
+   * Then a routing error is thrown as a `KafkaError` with the broker's code; a lost connection is
+   * rethrown as it is.
    */
   async retry<T>(attempt: () => Promise<T>): Promise<T> {
     const { max, backoff } = this.config.admin.retry;
@@ -135,7 +154,9 @@ export class AdminContext {
         return await attempt();
       } catch (e) {
         const stale = e instanceof StaleRoute;
-        if ((!stale && !isLostConnection(e)) || n >= max || this.client.closed()) throw e;
+        if (!stale && !isLostConnection(e)) throw e;
+        // spent: a routing error is the call's KafkaError (the module convention), not the internal StaleRoute
+        if (n >= max || this.client.closed()) throw stale ? spentRoute(e, max) : e;
         await sleep(backoff);
         await this.#refresh(stale ? e.route : { kind: "metadata", topics: [] }).catch(() => {});
       }
@@ -150,8 +171,9 @@ export class AdminContext {
    * again, after refreshing what went stale and waiting `admin.retry.backoff`, at most
    * `admin.retry.max` more times; then `giveUp(item, stale)` makes their result (normally the item
    * with its `error`). An exception from `attempt` fails the whole call, except a lost connection
-   * or a {@link StaleRoute}, which count as stale for every pending item (rethrown once the retries
-   * are spent). Results come back in the order of `items`.
+   * or a {@link StaleRoute}, which count as stale for every pending item (thrown once the retries
+   * are spent: the connection error as it is, a routing error as a `KafkaError`). Results come back
+   * in the order of `items`.
    */
   async retryEach<I, R>(
     items: readonly I[],
@@ -169,7 +191,8 @@ export class AdminContext {
         routes = outcomes.filter((o): o is StaleRoute => o instanceof StaleRoute).map((o) => o.route);
       } catch (e) {
         const stale = e instanceof StaleRoute;
-        if ((!stale && !isLostConnection(e)) || n >= max || this.client.closed()) throw e;
+        if (!stale && !isLostConnection(e)) throw e;
+        if (n >= max || this.client.closed()) throw stale ? spentRoute(e, max) : e;
         outcomes = pending.map(() => (stale ? e : new StaleRoute({ kind: "metadata", topics: [] }, KError.NetworkException, String(e))));
         routes = [stale ? e.route : { kind: "metadata", topics: [] }];
       }

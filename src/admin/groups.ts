@@ -7,7 +7,8 @@
  * Routing and batching: ListGroups goes to every broker (each coordinates some groups); every
  * group request goes to the group's coordinator, one request per coordinator for all the groups it
  * coordinates (DescribeGroups, ConsumerGroupDescribe, DeleteGroups, OffsetFetch v8+); end offsets
- * are one ListOffsets per partition leader. NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS and
+ * are one ListOffsets per partition leader, found with the admin's own Metadata request (never
+ * auto-creating a topic). NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS and
  * NOT_LEADER_OR_FOLLOWER answers (and lost connections) refresh the route and re-send only the
  * items that hit them, within `admin.retry`.
  *
@@ -37,6 +38,7 @@ import { OffsetDelete } from "../protocol/apis/offset_delete.ts";
 import { OffsetFetch, type OffsetFetchResponsePartition } from "../protocol/apis/offset_fetch.ts";
 import { KError } from "../protocol/errors.ts";
 import { type AdminContext, isLostConnection, type Route, ROUTING_CODES, StaleRoute } from "./context.ts";
+import { perLeader } from "./records.ts";
 import {
   type AclOperationName,
   checkArray,
@@ -1038,18 +1040,18 @@ export async function listEndOffsets(
   }
   if (items.length === 0) return [];
   const level = isolationLevel === "read_committed" ? 1 : 0;
-  const route = (p: TopicPartition): Route => ({ kind: "metadata", topics: [p.topic] });
-  return await batchPerBroker(ctx, items, {
-    what: "listEndOffsets",
-    locate: (p) => ctx.leader(p.topic, p.partition),
-    route,
-    failed: (p, error): PartitionEndOffset => ({ topic: p.topic, partition: p.partition, offset: -1, error }),
-    send: async (broker, pending) => {
+  // leaders from the admin's own Metadata (never auto-creating a topic: a lag check must not bring
+  // back a deleted topic the group still has commits for); an unknown topic is its partitions' error
+  return await perLeader(
+    ctx,
+    "listEndOffsets",
+    items,
+    async (broker, group) => {
       const res = await broker.request(ListOffsets, {
         replicaId: -1,
         isolationLevel: level,
         timeoutMs: ctx.timeoutMs,
-        topics: [...byTopic(pending)].map(([name, ps]) => ({
+        topics: [...byTopic(group)].map(([name, ps]) => ({
           name,
           partitions: [...new Set(ps)].map((partitionIndex) => ({
             partitionIndex,
@@ -1057,25 +1059,12 @@ export async function listEndOffsets(
             timestamp: -1,
           })),
         })),
-      });
-      return pending.map((p): PartitionEndOffset | StaleRoute => {
-        const r = res.topics.find((t) => t.name === p.topic)?.partitions.find((x) => x.partitionIndex === p.partition);
-        const what = `listEndOffsets ${p.topic}/${p.partition}`;
-        if (!r) {
-          return {
-            topic: p.topic,
-            partition: p.partition,
-            offset: -1,
-            error: kafkaError(KError.Unknown, what, "missing from the leader's answer"),
-          };
-        }
-        return routeOr(r.errorCode, route(p), what) ??
-          (r.errorCode === 0
-            ? { topic: p.topic, partition: p.partition, offset: r.offset }
-            : { topic: p.topic, partition: p.partition, offset: -1, error: kafkaError(r.errorCode, what) });
-      });
+      }, { extraTimeout: ctx.timeoutMs });
+      return group.map((p) => res.topics.find((t) => t.name === p.topic)?.partitions.find((x) => x.partitionIndex === p.partition));
     },
-  });
+    (p, a): PartitionEndOffset => ({ topic: p.topic, partition: p.partition, offset: a.offset }),
+    (p, error): PartitionEndOffset => ({ topic: p.topic, partition: p.partition, offset: -1, error }),
+  );
 }
 
 /** One partition's lag as {@link consumerGroupLag} reports it. */

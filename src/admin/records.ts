@@ -26,10 +26,13 @@ const STALE_METADATA: Route = { kind: "metadata", topics: [] };
 
 /**
  * Sends `items` to their partitions' leaders, one request per leader, with per-item retries.
- * `send` answers, per item of the group, the partition's response (with its `errorCode`) or
- * `undefined` when the broker left it out.
+ * `send` answers, per item of the group, the partition's response (with its `errorCode`, and its
+ * `errorMessage` where the API has one) or `undefined` when the broker left it out. Leaders come
+ * from the admin's own Metadata request, which never auto-creates a topic (the client's leader
+ * lookup would, with `metadata.allowAutoTopicCreation`): an unknown topic is its items' error.
+ * Shared by the record, offset, end-offset and producer operations.
  */
-async function perLeader<I extends TopicPartition, P extends { errorCode: number }, R>(
+export async function perLeader<I extends TopicPartition, P extends { errorCode: number; errorMessage?: string | null }, R>(
   ctx: AdminContext,
   op: string,
   items: I[],
@@ -63,7 +66,7 @@ async function perLeader<I extends TopicPartition, P extends { errorCode: number
             : ROUTING_CODES.has(a.errorCode)
             ? new StaleRoute(STALE_METADATA, a.errorCode, label(it))
             : a.errorCode !== 0
-            ? fail(it, kafkaError(a.errorCode, label(it)))
+            ? fail(it, kafkaError(a.errorCode, label(it), a.errorMessage))
             : ok(it, a);
         });
       } catch (e) {
@@ -183,8 +186,9 @@ function timestampOf(field: string, spec: unknown): number {
 
 /**
  * Looks up offsets across many partitions: one ListOffsets request per leader broker. An entry
- * without `partition` stands for every partition of its topic (an unknown topic gives one entry
- * with partition -1 and its `error`). A partition may occur once per call.
+ * without `partition` stands for every partition of its topic, by index (an unknown topic gives one
+ * entry with partition -1 and its `error`). A partition may occur once per call. Entries follow the
+ * order asked.
  */
 export async function listOffsets(
   ctx: AdminContext,
@@ -207,25 +211,28 @@ export async function listOffsets(
   // whole topics: expand to their partitions (one Metadata request)
   const whole = [...new Set(asked.filter((a) => a.partition === undefined).map((a) => a.topic))];
   const md = whole.length > 0 ? await ctx.retry(() => fetchMetadata(ctx, whole)) : undefined;
-  const unknown: ListOffsetsResult[] = [];
+  // the output in the order asked: an item's index into `items`, or an unknown topic's entry
+  const order: (number | ListOffsetsResult)[] = [];
   const items: (TopicPartition & { timestamp: number })[] = [];
   for (const a of asked) {
     if (a.partition !== undefined) {
+      order.push(items.length);
       items.push({ topic: a.topic, partition: a.partition, timestamp: a.timestamp });
       continue;
     }
     const t = md!.topics.find((x) => x.name === a.topic);
     if (!t || t.errorCode !== 0) {
       const code = t?.errorCode || KError.UnknownTopicOrPartition;
-      unknown.push({ topic: a.topic, partition: -1, offset: -1, timestamp: -1, leaderEpoch: -1, error: kafkaError(code, `listOffsets ${a.topic}`) });
+      order.push({ topic: a.topic, partition: -1, offset: -1, timestamp: -1, leaderEpoch: -1, error: kafkaError(code, `listOffsets ${a.topic}`) });
       continue;
     }
     for (const p of [...t.partitions].sort((x, y) => x.partitionIndex - y.partitionIndex)) {
+      order.push(items.length);
       items.push({ topic: a.topic, partition: p.partitionIndex, timestamp: a.timestamp });
     }
   }
   checkUnique("partitions", items, (p) => `${p.topic}/${p.partition}`);
-  if (items.length === 0) return unknown;
+  if (items.length === 0) return order as ListOffsetsResult[];
   const results = await perLeader(
     ctx,
     "listOffsets",
@@ -248,5 +255,5 @@ export async function listOffsets(
     }),
     (it, error) => ({ topic: it.topic, partition: it.partition, offset: -1, timestamp: -1, leaderEpoch: -1, error }),
   );
-  return [...results, ...unknown];
+  return order.map((o) => (typeof o === "number" ? results[o] : o));
 }

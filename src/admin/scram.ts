@@ -21,7 +21,7 @@ import {
 import { DescribeUserScramCredentials } from "../protocol/apis/describe_user_scram_credentials.ts";
 import { KError } from "../protocol/errors.ts";
 import { SCRAM_MIN_ITERATIONS, type ScramMechanism, scramSaltedPassword } from "../sasl/scram.ts";
-import type { AdminContext } from "./context.ts";
+import { type AdminContext, ROUTING_CODES, spentRoute, StaleRoute } from "./context.ts";
 import { checkArray, checkInt, checkObject, checkString, checkUnique } from "./types.ts";
 
 /** The SCRAM mechanisms with their protocol codes (Java's `ScramMechanism`). */
@@ -171,21 +171,20 @@ async function alter(
   });
   const out = new Array<ScramCredentialResult>(items.length);
   for (const round of rounds) {
-    const results = await ctx.retry(async () => {
+    // only the users answered with a routing error (NOT_CONTROLLER) are sent again: a deletion the
+    // first attempt applied would come back RESOURCE_NOT_FOUND if re-sent
+    const results = await ctx.retryEach(round, async (pending) => {
       const broker = await ctx.any();
-      const res = await broker.request(AlterUserScramCredentials, request(round));
-      for (const r of res.results) ctx.check(r.errorCode, { kind: "controller" }, `${what} ${r.user}`);
-      return res.results;
-    });
-    for (const i of round) {
-      const it = items[i];
-      const r = results.find((x) => x.user === it.user);
-      out[i] = !r
-        ? { ...it, error: kafkaError(KError.Unknown, `${what} ${it.user}`, "missing from the broker's answer") }
-        : r.errorCode === 0
-        ? { ...it }
-        : { ...it, error: kafkaError(r.errorCode, `${what} ${it.user} ${it.mechanism}`, r.errorMessage) };
-    }
+      const res = await broker.request(AlterUserScramCredentials, request(pending));
+      return pending.map((i): ScramCredentialResult | StaleRoute => {
+        const it = items[i];
+        const r = res.results.find((x) => x.user === it.user);
+        if (!r) return { ...it, error: kafkaError(KError.Unknown, `${what} ${it.user}`, "missing from the broker's answer") };
+        if (ROUTING_CODES.has(r.errorCode)) return new StaleRoute({ kind: "controller" }, r.errorCode, `${what} ${it.user} ${it.mechanism}`);
+        return r.errorCode === 0 ? { ...it } : { ...it, error: kafkaError(r.errorCode, `${what} ${it.user} ${it.mechanism}`, r.errorMessage) };
+      });
+    }, (i, stale) => ({ ...items[i], error: spentRoute(stale, ctx.config.admin.retry.max) }));
+    round.forEach((i, j) => (out[i] = results[j]));
   }
   return out;
 }

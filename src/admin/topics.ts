@@ -25,7 +25,7 @@ import { KError } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { sleep } from "../util/sleep.ts";
 import { type ConfigSource, configSourceName } from "./configs.ts";
-import { type AdminContext, ROUTING_CODES, StaleRoute } from "./context.ts";
+import { type AdminContext, isLostConnection, ROUTING_CODES, StaleRoute } from "./context.ts";
 import {
   type AclOperationName,
   checkArray,
@@ -114,7 +114,10 @@ export interface CreateTopicResult {
   partitions: number;
   /** Replication factor (-1 when the broker did not say). */
   replicationFactor: number;
-  /** The topic's configs as the controller reports them (CreateTopics v5+; empty otherwise). */
+  /**
+   * The topic's configs as the controller reports them (CreateTopics v5+; empty otherwise, and
+   * when the answer of the request that created the topic was lost).
+   */
   configs: CreatedTopicConfig[];
   /**
    * Why the topic was not created (TOPIC_ALREADY_EXISTS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG,
@@ -173,6 +176,15 @@ function checkNewTopic(i: number, t: unknown): CreateItem {
  * come back as its `error`); a bad argument throws `ConfigurationError` before anything is sent.
  * By default waits until metadata shows the created topics with leaders (see
  * {@link CreateTopicsOptions.waitForMetadata}).
+ *
+ * A request whose answer is lost (the connection dropped, the request timed out) is sent again,
+ * and the controller may have created its topics already. A TOPIC_ALREADY_EXISTS answer for such
+ * a topic is then counted as this call's creation: its `topicId`, `partitions` and
+ * `replicationFactor` come from the metadata (`configs` stays empty: the controller's report of
+ * them was lost), and a topic whose partitions or replicas differ from what was asked keeps its
+ * TOPIC_ALREADY_EXISTS. An ambiguity remains: a topic that existed before the call, with the very
+ * shape asked, is reported as created after such a loss. (Java's admin has the opposite one: it
+ * reports its own creation, after a lost answer, as TopicExistsException.)
  */
 export async function createTopics(
   ctx: AdminContext,
@@ -194,13 +206,34 @@ export async function createTopics(
     configs: [],
     error,
   });
+  // topics sent in a request whose answer was lost: the controller may have created them, so a
+  // TOPIC_ALREADY_EXISTS on the re-send is (most likely) this call's own creation, not a failure;
+  // `recovered` are those, checked against the metadata below
+  const maybeCreated = new Set<string>();
+  const recovered = new Set<string>();
   const results = await ctx.retryEach(items, async (pending) => {
     const controller = await ctx.controller();
-    const res = await controller.request(CreateTopics, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+    let res;
+    try {
+      res = await controller.request(CreateTopics, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+    } catch (e) {
+      if (isLostConnection(e) && !validateOnly) for (const t of pending) maybeCreated.add(t.name);
+      throw e;
+    }
     return pending.map((t): CreateTopicResult | StaleRoute => {
       const r = res.topics.find((x) => x.name === t.name);
       if (!r) return failed(t, kafkaError(KError.Unknown, `createTopics ${t.name}`, "missing from the controller's answer"));
       if (ROUTING_CODES.has(r.errorCode)) return new StaleRoute({ kind: "controller" }, r.errorCode, `createTopics ${t.name}`);
+      if (r.errorCode === KError.TopicAlreadyExists && maybeCreated.has(t.name)) {
+        recovered.add(t.name);
+        return {
+          name: t.name,
+          topicId: null,
+          partitions: t.assignments.length || t.numPartitions,
+          replicationFactor: t.assignments[0]?.brokerIds.length ?? t.replicationFactor,
+          configs: [],
+        };
+      }
       if (r.errorCode !== 0) return failed(t, kafkaError(r.errorCode, `createTopics ${t.name}`, r.errorMessage));
       return {
         name: t.name,
@@ -217,6 +250,7 @@ export async function createTopics(
       };
     });
   }, (t, stale) => failed(t, kafkaError(stale.code, `createTopics ${t.name}`)));
+  if (recovered.size > 0) await checkRecovered(ctx, items, results, recovered);
   if (validateOnly || !wait) return results;
   const created = results.filter((r) => !r.error);
   if (created.length === 0) return results;
@@ -233,6 +267,45 @@ export async function createTopics(
   // load the new topics into the client's cache, so producers sharing the client find them at once
   if (ready.size > 0) await ctx.client.refreshMetadata(...ready).catch(() => {});
   return results;
+}
+
+// A topic answered TOPIC_ALREADY_EXISTS after a request with it lost its answer: fill in its id,
+// partition count and replication factor from the metadata; a topic whose shape is not what this
+// call asked for was not created by it, and keeps its TOPIC_ALREADY_EXISTS. Metadata that does not
+// show the topic yet (or cannot be read) leaves the result as derived from the request.
+async function checkRecovered(ctx: AdminContext, items: CreateItem[], results: CreateTopicResult[], names: Set<string>): Promise<void> {
+  const md = await ctx.retry(() => fetchMetadata(ctx, [...names])).catch(() => null);
+  if (!md) return;
+  items.forEach((t, i) => {
+    if (!names.has(t.name)) return;
+    const m = md.topics.find((x) => x.name === t.name);
+    if (!m || m.errorCode !== 0 || m.partitions.length === 0) return;
+    const parts = [...m.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    const rf = parts[0].replicaNodes.length;
+    const mismatch = t.assignments.length > 0
+      ? t.assignments.length !== parts.length ||
+        t.assignments.some((a, p) => a.brokerIds.length !== parts[p].replicaNodes.length || a.brokerIds.some((id) => !parts[p].replicaNodes.includes(id)))
+      : (t.numPartitions > 0 && t.numPartitions !== parts.length) || (t.replicationFactor > 0 && t.replicationFactor !== rf);
+    if (mismatch) {
+      results[i] = {
+        name: t.name,
+        topicId: null,
+        partitions: -1,
+        replicationFactor: -1,
+        configs: [],
+        error: kafkaError(
+          KError.TopicAlreadyExists,
+          `createTopics ${t.name}`,
+          `the topic exists with ${parts.length} partitions of ${rf} replicas, not as this call asked: it was not created by it`,
+        ),
+      };
+      return;
+    }
+    const r = results[i];
+    r.topicId = m.topicId && m.topicId !== ZERO_UUID ? m.topicId : null;
+    r.partitions = parts.length;
+    r.replicationFactor = rf;
+  });
 }
 
 // Polls metadata until each topic shows `partitions` partitions, all with a leader; returns those that did.
@@ -406,6 +479,11 @@ const UUID = /^[A-Za-z0-9_-]{22}$/;
  * Deletes topics, by name or by id, in one DeleteTopics request to the controller. A topic that
  * does not exist is an entry with `error`. Deletion is asynchronous in the cluster: the name may
  * be reported as existing for a short while after.
+ *
+ * A request whose answer is lost (the connection dropped, the request timed out) is sent again,
+ * and the controller may have deleted its topics already: UNKNOWN_TOPIC_OR_PARTITION (or
+ * UNKNOWN_TOPIC_ID) for such a topic counts as this call's deletion (the topic is gone, as asked).
+ * The ambiguity that remains: a topic that never existed is then reported as deleted.
  */
 export async function deleteTopics(ctx: AdminContext, topics: TopicRef[]): Promise<DeleteTopicResult[]> {
   checkArray("topics", topics);
@@ -420,21 +498,33 @@ export async function deleteTopics(ctx: AdminContext, topics: TopicRef[]): Promi
   checkUnique("topics", items, (t) => (t.name !== null ? `topic ${t.name}` : `topic id ${t.topicId}`));
   if (items.length === 0) return [];
   const label = (t: { name: string | null; topicId: string | null }): string => `deleteTopics ${t.name ?? t.topicId}`;
+  // topics sent in a request whose answer was lost: the controller may have deleted them, so an
+  // unknown topic on the re-send is (most likely) this call's own deletion
+  const maybeDeleted = new Set<{ name: string | null; topicId: string | null }>();
   return await ctx.retryEach(items, async (pending) => {
     const controller = await ctx.controller();
     const v = controller.versionFor(DeleteTopics);
     if (v < 6 && pending.some((t) => t.name === null)) {
       throw new ConfigurationError("topics", `deleting by topic id needs DeleteTopics v6 (Kafka 2.8+); broker ${controller.id()} speaks v${v}`);
     }
-    const res = await controller.request(DeleteTopics, {
-      topics: pending.map((t) => (t.name !== null ? { name: t.name, topicId: ZERO_UUID } : { name: null, topicId: t.topicId! })),
-      topicNames: pending.map((t) => t.name!),
-      timeoutMs: ctx.timeoutMs,
-    }, { extraTimeout: ctx.timeoutMs });
+    let res;
+    try {
+      res = await controller.request(DeleteTopics, {
+        topics: pending.map((t) => (t.name !== null ? { name: t.name, topicId: ZERO_UUID } : { name: null, topicId: t.topicId! })),
+        topicNames: pending.map((t) => t.name!),
+        timeoutMs: ctx.timeoutMs,
+      }, { extraTimeout: ctx.timeoutMs });
+    } catch (e) {
+      if (isLostConnection(e)) for (const t of pending) maybeDeleted.add(t);
+      throw e;
+    }
     return pending.map((t): DeleteTopicResult | StaleRoute => {
       const r = res.responses.find((x) => (t.name !== null ? x.name === t.name : x.topicId === t.topicId));
       if (!r) return { ...t, error: kafkaError(KError.Unknown, label(t), "missing from the controller's answer") };
       if (ROUTING_CODES.has(r.errorCode)) return new StaleRoute({ kind: "controller" }, r.errorCode, label(t));
+      if ((r.errorCode === KError.UnknownTopicOrPartition || r.errorCode === KError.UnknownTopicId) && maybeDeleted.has(t)) {
+        return { ...t };
+      }
       const out: DeleteTopicResult = {
         name: t.name ?? r.name ?? null,
         topicId: t.topicId ?? (r.topicId && r.topicId !== ZERO_UUID ? r.topicId : null),
@@ -475,7 +565,14 @@ export interface CreatePartitionsResult {
   error?: KafkaError;
 }
 
-/** Adds partitions to topics, in one CreatePartitions request to the controller. */
+/**
+ * Adds partitions to topics, in one CreatePartitions request to the controller.
+ *
+ * A request whose answer is lost is sent again, and the controller may have added the partitions
+ * already: the re-send's INVALID_PARTITIONS for such a topic counts as this call's change when the
+ * metadata shows the topic with exactly `count` partitions. The ambiguity that remains: a topic
+ * that had `count` partitions before the call is then reported as grown.
+ */
 export async function createPartitions(
   ctx: AdminContext,
   topics: NewPartitions[],
@@ -498,9 +595,18 @@ export async function createPartitions(
   });
   checkUnique("topics", items, (t) => `topic ${t.name}`);
   if (items.length === 0) return [];
-  return await ctx.retryEach(items, async (pending) => {
+  // topics sent in a request whose answer was lost: the controller may have grown them, so the
+  // re-send's INVALID_PARTITIONS ("already has N partitions") may be this call's own change
+  const maybeGrown = new Set<string>();
+  const results = await ctx.retryEach(items, async (pending) => {
     const controller = await ctx.controller();
-    const res = await controller.request(CreatePartitions, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+    let res;
+    try {
+      res = await controller.request(CreatePartitions, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+    } catch (e) {
+      if (isLostConnection(e) && !validateOnly) for (const t of pending) maybeGrown.add(t.name);
+      throw e;
+    }
     return pending.map((t): CreatePartitionsResult | StaleRoute => {
       const r = res.results.find((x) => x.name === t.name);
       if (!r) return { name: t.name, error: kafkaError(KError.Unknown, `createPartitions ${t.name}`, "missing from the controller's answer") };
@@ -508,4 +614,14 @@ export async function createPartitions(
       return r.errorCode === 0 ? { name: t.name } : { name: t.name, error: kafkaError(r.errorCode, `createPartitions ${t.name}`, r.errorMessage) };
     });
   }, (t, stale) => ({ name: t.name, error: kafkaError(stale.code, `createPartitions ${t.name}`) }));
+  // an INVALID_PARTITIONS after a lost answer: the call's own change when the topic now has exactly `count` partitions
+  const grown = items.filter((t, i) => maybeGrown.has(t.name) && results[i].error?.code === KError.InvalidPartitions);
+  if (grown.length > 0) {
+    const md = await ctx.retry(() => fetchMetadata(ctx, grown.map((t) => t.name))).catch(() => null);
+    items.forEach((t, i) => {
+      const m = md?.topics.find((x) => x.name === t.name);
+      if (grown.includes(t) && m && m.errorCode === 0 && m.partitions.length === t.count) results[i] = { name: t.name };
+    });
+  }
+  return results;
 }

@@ -18,6 +18,7 @@ import { ListTransactions } from "../protocol/apis/list_transactions.ts";
 import { KError } from "../protocol/errors.ts";
 import { type AdminContext, type Route, ROUTING_CODES, StaleRoute } from "./context.ts";
 import { batchPerBroker } from "./groups.ts";
+import { perLeader } from "./records.ts";
 import {
   checkArray,
   checkInt,
@@ -79,53 +80,33 @@ export async function describeProducers(
   );
   checkUnique("partitions", items, (p) => `${p.topic}/${p.partition}`);
   if (items.length === 0) return [];
-  const route = (p: TopicPartition): Route => ({ kind: "metadata", topics: [p.topic] });
-  return await batchPerBroker(ctx, items, {
-    what: "describeProducers",
-    locate: (p) => ctx.leader(p.topic, p.partition),
-    route,
-    failed: (p, error): PartitionProducers => ({ topic: p.topic, partition: p.partition, producers: [], error }),
-    send: async (broker, pending) => {
+  // leaders from the admin's own Metadata request: never auto-creates a topic it is asked about
+  return await perLeader(
+    ctx,
+    "describeProducers",
+    items,
+    async (broker, group) => {
       const topics = new Map<string, number[]>();
-      for (const p of pending) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+      for (const p of group) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
       const res = await broker.request(DescribeProducers, {
         topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
       });
-      return pending.map((p): PartitionProducers | StaleRoute => {
-        const r = res.topics.find((t) => t.name === p.topic)?.partitions.find((x) => x.partitionIndex === p.partition);
-        const what = `describeProducers ${p.topic}/${p.partition}`;
-        if (!r) {
-          return {
-            topic: p.topic,
-            partition: p.partition,
-            producers: [],
-            error: kafkaError(KError.Unknown, what, "missing from the leader's answer"),
-          };
-        }
-        if (ROUTING_CODES.has(r.errorCode)) return new StaleRoute(route(p), r.errorCode, what);
-        if (r.errorCode !== 0) {
-          return {
-            topic: p.topic,
-            partition: p.partition,
-            producers: [],
-            error: kafkaError(r.errorCode, what, r.errorMessage),
-          };
-        }
-        return {
-          topic: p.topic,
-          partition: p.partition,
-          producers: r.activeProducers.map((s) => ({
-            producerId: s.producerId,
-            producerEpoch: s.producerEpoch,
-            lastSequence: s.lastSequence,
-            lastTimestamp: s.lastTimestamp,
-            coordinatorEpoch: s.coordinatorEpoch,
-            currentTransactionStartOffset: s.currentTxnStartOffset >= 0 ? s.currentTxnStartOffset : null,
-          })).sort((a, b) => a.producerId - b.producerId),
-        };
-      });
+      return group.map((p) => res.topics.find((t) => t.name === p.topic)?.partitions.find((x) => x.partitionIndex === p.partition));
     },
-  });
+    (p, r): PartitionProducers => ({
+      topic: p.topic,
+      partition: p.partition,
+      producers: r.activeProducers.map((s) => ({
+        producerId: s.producerId,
+        producerEpoch: s.producerEpoch,
+        lastSequence: s.lastSequence,
+        lastTimestamp: s.lastTimestamp,
+        coordinatorEpoch: s.coordinatorEpoch,
+        currentTransactionStartOffset: s.currentTxnStartOffset >= 0 ? s.currentTxnStartOffset : null,
+      })).sort((a, b) => a.producerId - b.producerId),
+    }),
+    (p, error): PartitionProducers => ({ topic: p.topic, partition: p.partition, producers: [], error }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

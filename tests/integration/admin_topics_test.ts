@@ -6,6 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClusterAdmin } from "../../src/admin/admin.ts";
+import { listEndOffsets } from "../../src/admin/groups.ts";
 import { IsolationLevel } from "../../src/config.ts";
 import { ConfigurationError, KafkaError } from "../../src/errors.ts";
 import { newManualPartitioner } from "../../src/producer/partitioner.ts";
@@ -181,6 +182,17 @@ describe("ClusterAdmin topics, records and offsets (real broker)", () => {
     assert.equal(res[2].error?.code, KError.UnknownTopicOrPartition);
     await waitFor(async () => (await admin.describeTopics([a, b])).every((d) => d.error?.code === KError.UnknownTopicOrPartition), 30_000, "topics gone");
     await assert.rejects(admin.deleteTopics([{ topicId: "nope" }]), (e: unknown) => e instanceof ConfigurationError && e.field === "topics[0].topicId");
+  });
+
+  test("end offsets and producer descriptions of a missing topic are its error and do not create it (auto.create.topics.enable is on)", async () => {
+    const missing = name("adm-no-autocreate");
+    const [end] = await listEndOffsets(admin.context(), [{ topic: missing, partition: 0 }]);
+    assert.equal(end.error?.code, KError.UnknownTopicOrPartition, String(end.error));
+    const [prod] = await admin.describeProducers([{ topic: missing, partition: 0 }]);
+    assert.equal(prod.error?.code, KError.UnknownTopicOrPartition, String(prod.error));
+    const [d] = await admin.describeTopics([missing]);
+    assert.equal(d.error?.code, KError.UnknownTopicOrPartition, "the topic was not auto-created");
+    assert.ok(!(await admin.listTopics()).some((t) => t.name === missing));
   });
 
   test("createPartitions grows a topic; a count not above the current one is INVALID_PARTITIONS; validateOnly changes nothing", async () => {
