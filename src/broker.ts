@@ -136,7 +136,9 @@ export class Broker extends BrokerApis {
   #connectError: Error | undefined;
   #versions = new Map<number, VersionRange>();
   #nextCorrelationId = 0;
-  #inflight: Pending[] = [];
+  // answered requests' slots are cleared: a Pending holds its promise's resolve, so a kept slot keeps
+  // the decoded response (a whole Fetch answer) alive until the array is compacted
+  #inflight: (Pending | undefined)[] = [];
   #inflightHead = 0;
   #waiters: Waiter[] = [];
   #out = new Writer(4096);
@@ -641,6 +643,11 @@ export class Broker extends BrokerApis {
     return out;
   }
 
+  /** @internal requests answered or in flight whose slot still references them (answered ones must not). */
+  _heldRequests(): number {
+    return this.#inflight.filter((p) => p !== undefined).length;
+  }
+
   #dispatch(frame: Uint8Array): void {
     const p = this.#inflight[this.#inflightHead];
     if (!p) throw new PacketDecodingError(`unexpected response from ${this.#addr} with no request in flight`);
@@ -652,7 +659,7 @@ export class Broker extends BrokerApis {
       );
     }
     const res = p.api.decodeResponse(r, p.version);
-    this.#inflightHead++;
+    this.#inflight[this.#inflightHead++] = undefined;
     if (this.#inflightHead > 64 && this.#inflightHead * 2 > this.#inflight.length) {
       this.#inflight = this.#inflight.slice(this.#inflightHead);
       this.#inflightHead = 0;
@@ -692,6 +699,7 @@ export class Broker extends BrokerApis {
     this.#resetReceive();
     for (const u of unwritten) u.reject(err);
     for (const p of pending) {
+      if (!p) continue;
       clearTimeout(p.timer);
       p.reject(err);
     }

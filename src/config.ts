@@ -245,9 +245,34 @@ export interface ConsumerConfig {
     min: number;
     /** Default bytes per partition per request. @default 1048576 */
     default: number;
-    /** Maximum bytes per partition; 0 = no limit. @default 0 */
+    /**
+     * Maximum bytes per partition (a partition's request grows up to this for a record batch
+     * larger than `default`); 0 = no limit. When set, it also caps a Fetch request's `maxBytes`
+     * (else Java's `fetch.max.bytes` default, 50 MiB, does; see `maxBufferedBytes`). @default 0
+     */
     max: number;
+    /**
+     * The most bytes that fetched messages not yet taken by the user may keep alive, across ALL
+     * partitions of one Consumer (or ConsumerGroup member) — Java's `fetch.max.bytes` plus its
+     * buffered-fetch limit in one setting — so memory stays flat however many partitions are read.
+     * Each Fetch asks for no more than the room left (its `maxBytes`). When it is spent, only
+     * partitions with nothing buffered and a reader waiting on them are fetched, one record batch
+     * at a time (no partition being read starves; none that is not read grows), so while nothing
+     * is taken the total stays within this plus one record batch per broker (and the answers'
+     * per-partition headers). Counted are the buffers the messages' zero-copy views keep alive
+     * (a Fetch response, or a compressed batch's decompressed bytes; see `copyValues`); messages
+     * the user took and keeps are not. @default 67108864 (64 MiB)
+     */
+    maxBufferedBytes: number;
   };
+  /**
+   * Copy each delivered message's key, value and header values out of the Fetch response. Off
+   * (the default), they are zero-copy views, and a message you keep pins the whole buffer it came
+   * in (the Fetch response, up to `fetch.maxBufferedBytes` holding many partitions' records, or a
+   * decompressed batch) until it is garbage. Turn it on if you keep messages beyond processing
+   * them (caches, batches held across polls); it costs a copy per field. @default false
+   */
+  copyValues: boolean;
   /** Longest the broker waits for `fetch.min` bytes, in ms. @default 500 */
   maxWaitTime: number;
   /**
@@ -386,7 +411,8 @@ function defaults(): Config {
     },
     consumer: {
       retry: { backoff: 2000 },
-      fetch: { min: 1, default: 1024 * 1024, max: 0 },
+      fetch: { min: 1, default: 1024 * 1024, max: 0, maxBufferedBytes: 64 * 1024 * 1024 },
+      copyValues: false,
       maxWaitTime: 500,
       maxProcessingTime: 100,
       return: { errors: false },
@@ -583,6 +609,8 @@ export function validateConfig(c: Config): void {
   if (co.fetch.max > 0 && co.fetch.max < co.fetch.default) {
     throw new ConfigurationError("consumer.fetch.max", "must be 0 or >= consumer.fetch.default");
   }
+  int("consumer.fetch.maxBufferedBytes", co.fetch.maxBufferedBytes, 1);
+  bool("consumer.copyValues", co.copyValues);
   int("consumer.maxWaitTime", co.maxWaitTime, 1, 2 ** 31 - 1);
   int("consumer.maxProcessingTime", co.maxProcessingTime, 1);
   bool("consumer.return.errors", co.return.errors);

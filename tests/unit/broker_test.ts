@@ -131,6 +131,23 @@ describe("Broker", () => {
     });
   });
 
+  test("an answered request is let go: its slot does not keep the decoded response alive", async () => {
+    // a Pending holds its promise's resolve; kept in the in-flight list until compaction (up to 64
+    // answered requests), it kept every decoded response, e.g. 64 whole Fetch answers per connection
+    await withMock(async (mock) => {
+      mock.on(Metadata, () => metadataFor(mock, ["t"]));
+      const broker = new Broker(mock.addr);
+      await broker.open(newConfig());
+      for (let i = 0; i < 20; i++) await broker.getMetadata({ topics: [] });
+      assert.equal(broker._heldRequests(), 0, "answered requests still referenced by the connection");
+      const inFlight = Promise.all([broker.getMetadata({ topics: [] }), broker.getMetadata({ topics: [] })]);
+      assert.equal(broker._heldRequests(), 2, "requests in flight are held");
+      await inFlight;
+      assert.equal(broker._heldRequests(), 0);
+      await broker.close();
+    });
+  });
+
   test("writes every frame queued in one tick in one socket write", async () => {
     await withMock(async (mock) => {
       mock.on(Metadata, () => metadataFor(mock));
