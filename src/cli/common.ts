@@ -1,0 +1,213 @@
+/**
+ * What every command shares: the connection flags, the broker list and config file, exit codes,
+ * and the translation of errors into one clear line and a code.
+ *
+ * @module
+ */
+import { type FlagSpec, UsageError } from "./args.ts";
+import type { ProcessIO } from "../runtime/process.ts";
+import type { ConfigOverrides } from "../config.ts";
+import { ConfigurationError, KafkaError } from "../errors.ts";
+import { isSaslFailure } from "../broker.ts";
+import { KError } from "../protocol/errors.ts";
+import type { ClusterAdmin } from "../admin/admin.ts";
+
+/** Exit codes of the `samsa` command. */
+export const ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** A Kafka or runtime error (a refused request, undelivered messages, an I/O failure). */
+  Error: 1,
+  /** A usage error: unknown flag, bad value, missing argument, a refused --password. */
+  Usage: 2,
+  /** No broker could be reached. */
+  Unreachable: 3,
+  /** The topic, partition or group does not exist. */
+  NotFound: 4,
+  /** Authentication or authorization failed (SASL, ACLs). */
+  Auth: 5,
+} as const;
+/** One of {@link ExitCode}. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** An error with the exit code it ends the program with. */
+export class CliError extends Error {
+  /** The exit code. */
+  readonly code: ExitCode;
+  /** Creates it. @param code the exit code @param message one clear line */
+  constructor(code: ExitCode, message: string) {
+    super(message);
+    this.name = "CliError";
+    this.code = code;
+  }
+}
+
+/** What a command runs with. */
+export interface Cli {
+  /** The process. */
+  io: ProcessIO;
+  /** Whether stderr is a terminal (progress lines and summaries go there). */
+  tty: boolean;
+  /** Whether stdout is a terminal (tables get a header and aligned columns). */
+  stdoutTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM: commands stop cleanly (consumers commit, producers flush). */
+  signal: AbortSignal;
+}
+
+/** The connection flags every command takes. */
+export const CONNECTION_FLAGS: FlagSpec[] = [
+  { name: "brokers", short: "b", type: "list", split: true, arg: "HOST:PORT,...", help: "bootstrap brokers (else $KAFKA_BROKERS, else the config file's \"brokers\")" },
+  { name: "config", short: "c", type: "string", arg: "FILE", help: "JSON config file: brokers, net.tls, net.sasl, any library setting (else $SAMSA_CONFIG)" },
+  { name: "client-id", type: "string", arg: "ID", help: "client id sent to the brokers", default: "samsa-cli" },
+  { name: "timeout", type: "int", arg: "MS", help: "connection timeout in ms", default: 10000 },
+  { name: "tls", type: "bool", help: "connect with TLS" },
+  { name: "tls-ca", type: "string", arg: "FILE", help: "trusted CA certificates (PEM) for TLS" },
+  { name: "sasl-mechanism", type: "string", arg: "NAME", help: "SASL mechanism", choices: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] },
+  { name: "sasl-user", type: "string", arg: "USER", help: "SASL user" },
+  { name: "sasl-password-env", type: "string", arg: "VAR", help: "environment variable holding the SASL password" },
+  { name: "sasl-password-file", type: "string", arg: "FILE", help: "file holding the SASL password (first line)" },
+];
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+async function readText(cli: Cli, path: string, what: string): Promise<string> {
+  try {
+    return new TextDecoder().decode(await cli.io.readFile(path));
+  } catch (e) {
+    throw new CliError(ExitCode.Usage, `cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function password(cli: Cli, env: unknown, file: unknown, where: string): Promise<string | undefined> {
+  if (typeof env === "string" && env) {
+    const v = cli.io.env(env);
+    if (v === undefined) throw new CliError(ExitCode.Usage, `${where}: environment variable ${env} (the SASL password) is not set`);
+    return v;
+  }
+  if (typeof file === "string" && file) return (await readText(cli, file, "the SASL password file")).split(/\r?\n/)[0];
+  return undefined;
+}
+
+/**
+ * The brokers and library configuration from the flags, `KAFKA_BROKERS` and the config file.
+ * The config file is a JSON object in the shape of the library's `ConfigOverrides` plus
+ * `brokers`; under `net.tls.config`, `caFile`/`certFile`/`keyFile` read PEM files, and under
+ * `net.sasl`, `passwordEnv`/`passwordFile` read the password (never from argv).
+ */
+export async function connection(cli: Cli, flags: Record<string, unknown>): Promise<{ brokers: string[]; config: ConfigOverrides }> {
+  const path = (flags.config as string | undefined) ?? cli.io.env("SAMSA_CONFIG");
+  let file: Json = {};
+  if (path) {
+    const raw = await readText(cli, path, "config file");
+    try {
+      const parsed = JSON.parse(raw);
+      if (!isObject(parsed)) throw new Error("the top level must be an object");
+      file = parsed;
+    } catch (e) {
+      throw new CliError(ExitCode.Usage, `config file ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const { brokers: fileBrokers, ...overrides } = file;
+  const fromFile = typeof fileBrokers === "string" ? fileBrokers.split(",") : Array.isArray(fileBrokers) ? fileBrokers.map(String) : [];
+  const flagBrokers = flags.brokers as string[];
+  const envBrokers = (cli.io.env("KAFKA_BROKERS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const brokers = flagBrokers.length ? flagBrokers : envBrokers.length ? envBrokers : fromFile.map((s) => s.trim()).filter(Boolean);
+  if (brokers.length === 0) {
+    throw new UsageError("no brokers: pass --brokers host:port, set KAFKA_BROKERS, or put \"brokers\" in a --config file");
+  }
+  for (const b of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(b)) throw new UsageError(`broker address ${JSON.stringify(b)} is not host:port`);
+  }
+  const net = isObject(overrides.net) ? { ...overrides.net } : {};
+  const tls = isObject(net.tls) ? { ...net.tls } : {};
+  const tlsConfig = isObject(tls.config) ? { ...tls.config } : {};
+  for (const [k, target] of [["caFile", "ca"], ["certFile", "cert"], ["keyFile", "key"]] as const) {
+    if (typeof tlsConfig[k] === "string") tlsConfig[target] = await readText(cli, tlsConfig[k] as string, `net.tls.config.${k}`);
+    delete tlsConfig[k];
+  }
+  if (flags["tls-ca"]) tlsConfig.ca = await readText(cli, flags["tls-ca"] as string, "--tls-ca");
+  if (flags.tls || flags["tls-ca"]) tls.enable = true;
+  const sasl = isObject(net.sasl) ? { ...net.sasl } : {};
+  if (typeof sasl.password === "string") {
+    throw new CliError(ExitCode.Usage, `config file ${path}: net.sasl.password is refused; name the secret with net.sasl.passwordEnv (an environment variable) or net.sasl.passwordFile`);
+  }
+  const pw = (await password(cli, flags["sasl-password-env"], flags["sasl-password-file"], "--sasl-password-env")) ??
+    (await password(cli, sasl.passwordEnv, sasl.passwordFile, `config file ${path}`));
+  delete sasl.passwordEnv;
+  delete sasl.passwordFile;
+  if (pw !== undefined) sasl.password = pw;
+  if (flags["sasl-mechanism"]) sasl.mechanism = flags["sasl-mechanism"];
+  if (flags["sasl-user"]) sasl.user = flags["sasl-user"];
+  if (flags["sasl-mechanism"] || flags["sasl-user"] || pw !== undefined) sasl.enable ??= true;
+  const timeout = flags.timeout as number;
+  const config: ConfigOverrides = {
+    ...(overrides as ConfigOverrides),
+    clientId: (overrides.clientId as string | undefined) ?? (flags["client-id"] as string),
+    net: { dialTimeout: timeout, ...(net as ConfigOverrides["net"]), tls: { ...tls, config: tlsConfig }, sasl } as ConfigOverrides["net"],
+    metadata: { ...(isObject(overrides.metadata) ? overrides.metadata : {}), allowAutoTopicCreation: false, refreshFrequency: 0 },
+  };
+  return { brokers, config };
+}
+
+const NOT_FOUND = new Set<number>([KError.UnknownTopicOrPartition, KError.GroupIdNotFound, KError.UnknownTopicId]);
+const AUTH = new Set<number>([KError.TopicAuthorizationFailed, KError.GroupAuthorizationFailed, KError.ClusterAuthorizationFailed]);
+
+/** The exit code and the one-line message of an error that ended a command. */
+export function classify(e: unknown): { code: ExitCode; message: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (err instanceof CliError) return { code: err.code, message: err.message };
+  if (err instanceof UsageError) return { code: ExitCode.Usage, message: err.message };
+  if (err instanceof ConfigurationError) return { code: ExitCode.Usage, message: err.message };
+  if (isSaslFailure(err)) return { code: ExitCode.Auth, message: `authentication failed: ${err.message}` };
+  if (err instanceof KafkaError) {
+    if (NOT_FOUND.has(err.code)) return { code: ExitCode.NotFound, message: err.message };
+    if (AUTH.has(err.code)) return { code: ExitCode.Auth, message: err.message };
+    return { code: ExitCode.Error, message: err.message };
+  }
+  if (err.name === "ErrOutOfBrokers") return { code: ExitCode.Unreachable, message: `cannot reach the cluster: ${err.message}` };
+  return { code: ExitCode.Error, message: err.message };
+}
+
+/** Throws a not-found {@link CliError} for a topic, with a hint. */
+export function topicNotFound(topic: string): CliError {
+  return new CliError(ExitCode.NotFound, `topic ${JSON.stringify(topic)} does not exist (see: samsa topics list)`);
+}
+
+/** Parses a timestamp flag: milliseconds since the epoch or an ISO 8601 date. */
+export function parseTime(s: string, flag: string): number {
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new UsageError(`--${flag} needs ms since the epoch or an ISO 8601 date, got ${JSON.stringify(s)}`);
+  return t;
+}
+
+/** The partition ids of a topic, or a not-found {@link CliError}. */
+export async function topicPartitions(admin: ClusterAdmin, topic: string): Promise<number[]> {
+  const [d] = await admin.describeTopics([topic]);
+  if (d.error) {
+    if (NOT_FOUND.has(d.error.code)) throw topicNotFound(topic);
+    throw d.error;
+  }
+  return d.partitions.map((p) => p.partition).sort((a, b) => a - b);
+}
+
+/** Splits a stream of byte chunks into lines (without `\n` or `\r\n`); a last line without a newline counts. */
+export async function* lines(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<string> {
+  const dec = new TextDecoder();
+  let rest = "";
+  for await (const chunk of chunks) {
+    rest += dec.decode(chunk, { stream: true });
+    let nl: number;
+    let start = 0;
+    while ((nl = rest.indexOf("\n", start)) >= 0) {
+      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      yield rest.slice(start, end);
+      start = nl + 1;
+    }
+    rest = rest.slice(start);
+    if (signal?.aborted) return;
+  }
+  rest += dec.decode();
+  if (rest !== "") yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+}
