@@ -182,6 +182,20 @@ export { Consumer, ConsumerError, ConsumerErrors, LogTruncationError, PartitionC
 export type { ConsumePartitionOptions, ConsumerMessage } from "./src/consumer/consumer.ts";
 export { ConsumerGroup, ConsumerGroupClaim, ConsumerGroupSession } from "./src/group/consumer_group.ts";
 export type { ConsumerGroupHandler } from "./src/group/consumer_group.ts";
+// the producers', consumer's and group's public surfaces, implemented by the real classes and by
+// the mocks of @samsa/kafka/testing: type your code against these
+export type {
+  AsyncProducerLike,
+  ConsumerGroupClaimLike,
+  ConsumerGroupHandlerLike,
+  ConsumerGroupLike,
+  ConsumerGroupSessionLike,
+  ConsumerLike,
+  PartitionConsumerLike,
+  ProducerWaitOptionsLike,
+  ResultStream,
+  SyncProducerLike,
+} from "./src/interfaces.ts";
 export { OffsetError, OffsetManager, PartitionOffsetManager } from "./src/group/offset_manager.ts";
 export type { GroupIdentity } from "./src/group/offset_manager.ts";
 export {

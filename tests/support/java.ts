@@ -7,10 +7,35 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The Kafka classpath (`.cache/kafka/<version>/lib/*`). */
-export function kafkaClasspath(): string {
+/**
+ * The Kafka version whose message classes the conformance oracle uses, whatever broker version the
+ * tests run against: the oracle checks our codecs against the newest protocol we speak, and
+ * tests/support/java/Oracle.java does not compile against older Kafka classes (3.9 lacks
+ * `MessageUtil.toByteBufferAccessor`).
+ */
+export const ORACLE_KAFKA_VERSION = "4.3.1";
+
+/**
+ * The Kafka classpath (`.cache/kafka/<version>/lib/*`); `version` defaults to `KAFKA_VERSION` (the
+ * broker's, 4.3.1 when unset).
+ */
+export function kafkaClasspath(version?: string): string {
   const env = (globalThis as unknown as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
-  return `${root}.cache/kafka/${env.KAFKA_VERSION || "4.3.1"}/lib/*`;
+  return `${root}.cache/kafka/${version || env.KAFKA_VERSION || "4.3.1"}/lib/*`;
+}
+
+/**
+ * Makes sure the jars of Kafka `version` are in `.cache` (`scripts/kafka fetch`, a no-op once they
+ * are) and returns their classpath; throws with the fetch's output when they cannot be resolved.
+ */
+export function ensureKafkaJars(version: string): string {
+  const env = (globalThis as unknown as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+  const res = spawnSync("bash", [`${root}scripts/kafka`, "fetch"], {
+    env: { ...env, KAFKA_VERSION: version },
+    encoding: "utf8",
+  });
+  if (res.status !== 0) throw new Error(`scripts/kafka fetch of Kafka ${version} failed (${res.status}): ${res.stderr}`);
+  return kafkaClasspath(version);
 }
 
 /** Runs a single-file Java program (source launcher) with `input` on stdin; returns stdout. */

@@ -30,6 +30,7 @@
  * current request is sent).
  */
 import { MockBroker, type MockReply, type MockRequest } from "../../src/testing/mock_broker.ts";
+import { listOffsetsResponse, metadataResponse, producePartitionResponse } from "../../src/testing/builders.ts";
 import { InitProducerId, type InitProducerIdResponse } from "../../src/protocol/apis/init_producer_id.ts";
 import { ListOffsets } from "../../src/protocol/apis/list_offsets.ts";
 import { Metadata, type MetadataResponse } from "../../src/protocol/apis/metadata.ts";
@@ -176,19 +177,15 @@ export class MockCluster {
       });
       b.onRaw(Produce.key, (r) => this.produceRaw(i, r));
       // oldest is 0, newest is the log's length; other timestamps are not modelled
-      b.on(ListOffsets, (req) => ({
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
+      b.on(ListOffsets, (req) =>
+        listOffsetsResponse(req.topics.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({
-            partitionIndex: p.partitionIndex,
+            partition: p.partitionIndex,
             errorCode: this.leaders.get(t.name)?.[p.partitionIndex] === i ? 0 : 6,
-            timestamp: -1,
             offset: p.timestamp === -2 ? 0 : this.log(t.name, p.partitionIndex).length,
-            leaderEpoch: 0,
           })),
-        })),
-      }));
+        }))));
     });
   }
 
@@ -316,33 +313,21 @@ export class MockCluster {
 
   metadata(topics: string[] | null): MetadataResponse {
     const names = topics ?? [...this.leaders.keys()];
-    return {
-      throttleTimeMs: 0,
-      brokers: this.brokers.map((b) => ({ nodeId: b.nodeId, host: "127.0.0.1", port: b.port, rack: null })),
+    // the public builder (src/testing/builders.ts); broker index b leads as node b + 1, -1: no leader
+    return metadataResponse({
+      brokers: this.brokers,
       clusterId: "mock-cluster",
       controllerId: 1,
       topics: names.map((name) => {
         const l = this.leaders.get(name);
         return {
-          errorCode: l ? 0 : 3,
           name,
-          topicId: this.ids.get(name) ?? "AAAAAAAAAAAAAAAAAAAAAA",
-          isInternal: false,
-          partitions: (l ?? []).map((b, p) => b < 0
-            ? {
-              errorCode: KError.LeaderNotAvailable, partitionIndex: p, leaderId: -1, leaderEpoch: 0,
-              replicaNodes: [], isrNodes: [], offlineReplicas: [],
-            }
-            : {
-              errorCode: 0, partitionIndex: p, leaderId: b + 1, leaderEpoch: 0,
-              replicaNodes: [b + 1], isrNodes: [b + 1], offlineReplicas: [],
-            }),
-          topicAuthorizedOperations: -2147483648,
+          errorCode: l ? 0 : 3,
+          topicId: this.ids.get(name),
+          partitions: (l ?? []).map((b) => b < 0 ? { leader: -1, errorCode: KError.LeaderNotAvailable } : { leader: b + 1 }),
         };
       }),
-      clusterAuthorizedOperations: -2147483648,
-      errorCode: 0,
-    };
+    });
   }
 
   /** The Produce handler: the response, or a lost answer (acks=0: none, or a closed connection on error). */
@@ -486,10 +471,7 @@ function reply(
   index: number, errorCode: number, baseOffset: number, logAppendTimeMs = -1, logStartOffset = 0,
   recordErrors: PartitionResponse["recordErrors"] = [], errorMessage: string | null = null,
 ): PartitionResponse {
-  return {
-    index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, recordErrors, errorMessage,
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-  };
+  return producePartitionResponse({ partition: index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, recordErrors, errorMessage });
 }
 
 /** LogValidator.validateKey then validateTimestamp for one record. */

@@ -12,6 +12,15 @@ import { OffsetCommit } from "../../src/protocol/apis/offset_commit.ts";
 import { OffsetFetch } from "../../src/protocol/apis/offset_fetch.ts";
 import { SyncGroup } from "../../src/protocol/apis/sync_group.ts";
 import { KError } from "../../src/protocol/errors.ts";
+import {
+  findCoordinatorResponse,
+  heartbeatResponse,
+  joinGroupResponse,
+  leaveGroupResponse,
+  offsetCommitResponse,
+  offsetFetchResponse,
+  syncGroupResponse,
+} from "../../src/testing/builders.ts";
 import type { MockCluster } from "./mock_cluster.ts";
 
 /** One group request as the coordinator saw it. */
@@ -44,25 +53,19 @@ export class MockGroup {
         const c = cluster.brokers[this.staleFind.shift() ?? this.coordinator];
         this.events.push({ api: "find", broker: i, errorCode: 0 });
         const keys = req.coordinatorKeys?.length ? req.coordinatorKeys : [req.key ?? ""];
-        return {
-          throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: c.nodeId, host: "127.0.0.1", port: c.port,
-          coordinators: keys.map((key) => ({ key, nodeId: c.nodeId, host: "127.0.0.1", port: c.port, errorCode: 0, errorMessage: null })),
-        };
+        return findCoordinatorResponse(c, keys);
       });
       b.on(JoinGroup, (req) => {
         let code = i !== this.coordinator ? KError.NotCoordinator : this.inject.join.shift() ?? 0;
         if (code === 0 && req.memberId && req.memberId !== this.#memberId) code = KError.UnknownMemberId;
         this.events.push({ api: "join", broker: i, memberId: req.memberId, errorCode: code });
-        if (code !== 0) {
-          return { throttleTimeMs: 0, errorCode: code, generationId: -1, protocolType: null, protocolName: null, leader: "", skipAssignment: false, memberId: "", members: [] };
-        }
+        if (code !== 0) return joinGroupResponse({ errorCode: code });
         if (!req.memberId) this.#memberId = `member-${++this.members}`;
         this.generation++;
-        return {
-          throttleTimeMs: 0, errorCode: 0, generationId: this.generation, protocolType: "consumer", protocolName: req.protocols[0].name,
-          leader: this.#memberId, skipAssignment: false, memberId: this.#memberId,
+        return joinGroupResponse({
+          generationId: this.generation, protocolName: req.protocols[0].name, memberId: this.#memberId,
           members: [{ memberId: this.#memberId, groupInstanceId: null, metadata: req.protocols[0].metadata }],
-        };
+        });
       });
       b.on(SyncGroup, (req) => {
         let code = i !== this.coordinator ? KError.NotCoordinator : this.inject.sync.shift() ?? 0;
@@ -70,14 +73,14 @@ export class MockGroup {
         if (code === 0 && req.generationId !== this.generation) code = KError.IllegalGeneration;
         this.events.push({ api: "sync", broker: i, memberId: req.memberId, generation: req.generationId, errorCode: code });
         const mine = req.assignments.find((a) => a.memberId === req.memberId);
-        return { throttleTimeMs: 0, errorCode: code, protocolType: "consumer", protocolName: req.protocolName ?? null, assignment: code === 0 && mine ? mine.assignment : new Uint8Array() };
+        return syncGroupResponse(code === 0 && mine ? mine.assignment : new Uint8Array(), { errorCode: code, protocolName: req.protocolName ?? null });
       });
       b.on(Heartbeat, (req) => {
         let code = i !== this.coordinator ? KError.NotCoordinator : this.inject.heartbeat.shift() ?? 0;
         if (code === KError.UnknownMemberId || code === KError.IllegalGeneration) this.#memberId = "";
         if (code === 0 && req.generationId !== this.generation) code = KError.IllegalGeneration;
         this.events.push({ api: "heartbeat", broker: i, memberId: req.memberId, generation: req.generationId, errorCode: code });
-        return { throttleTimeMs: 0, errorCode: code };
+        return heartbeatResponse(code);
       });
       b.on(OffsetCommit, (req) => {
         let code = i !== this.coordinator ? KError.NotCoordinator : this.inject.commit.shift() ?? 0;
@@ -91,31 +94,16 @@ export class MockGroup {
           }
         }
         this.events.push({ api: "commit", broker: i, memberId: req.memberId, generation: req.generationIdOrMemberEpoch, errorCode: code, offsets });
-        return {
-          throttleTimeMs: 0,
-          topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
-        };
+        return offsetCommitResponse(req, code);
       });
       b.on(OffsetFetch, (req) => {
         const code = i !== this.coordinator ? KError.NotCoordinator : 0;
-        const part = (t: string, p: number) => ({
-          partitionIndex: p, committedOffset: this.committed.get(`${t}/${p}`) ?? 0, committedLeaderEpoch: -1, metadata: "", errorCode: 0,
-        });
-        const groups = (req.groups ?? []).map((g) => ({
-          groupId: g.groupId ?? "", errorCode: code,
-          topics: (g.topics ?? []).map((t) => ({
-            name: t.name ?? "", topicId: t.topicId ?? "", partitions: (t.partitionIndexes ?? []).map((p) => part(nameOf(t), p)),
-          })),
-        }));
-        return {
-          throttleTimeMs: 0, errorCode: code, groups,
-          topics: (req.topics ?? []).map((t) => ({ name: t.name ?? "", partitions: (t.partitionIndexes ?? []).map((p) => part(t.name ?? "", p)) })),
-        };
+        return offsetFetchResponse(req, (t, p) => this.committed.get(`${t}/${p}`) ?? 0, { errorCode: code, nameOf });
       });
       b.on(LeaveGroup, (req) => {
         this.events.push({ api: "leave", broker: i, memberId: req.memberId, errorCode: 0 });
         this.#memberId = "";
-        return { throttleTimeMs: 0, errorCode: 0, members: [] };
+        return leaveGroupResponse();
       });
       // no records: answer after the wait, like a broker with nothing new
       b.on(Fetch, async (req) => {
