@@ -160,8 +160,10 @@ export type { ScramMechanism } from "./src/sasl/scram.ts";
 export type { BrokerApis } from "./src/broker_apis.ts";
 export { Client } from "./src/client.ts";
 export { AsyncProducer } from "./src/producer/async_producer.ts";
-export type { ProducerWaitOptions } from "./src/producer/async_producer.ts";
+export type { ProducerOptions, ProducerWaitOptions } from "./src/producer/async_producer.ts";
 export { SyncProducer } from "./src/producer/sync_producer.ts";
+export { ErrTransactionAborted, ErrTransactionState, TxnStatus, txnStatusString } from "./src/producer/txn_status.ts";
+export type { ConsumerGroupMetadata, TxnOffset } from "./src/producer/transaction.ts";
 export { ErrFlushTimeout, ProducerError, ProducerErrors } from "./src/producer/message.ts";
 export type { ProducerInterceptor, ProducerMessage, RecordHeader } from "./src/producer/message.ts";
 export {
@@ -179,7 +181,34 @@ export {
 } from "./src/producer/partitioner.ts";
 export type { PartitionableMessage, Partitioner, PartitionerConstructor } from "./src/producer/partitioner.ts";
 export { Consumer, ConsumerError, ConsumerErrors, LogTruncationError, PartitionConsumer } from "./src/consumer/consumer.ts";
-export type { ConsumePartitionOptions, ConsumerMessage } from "./src/consumer/consumer.ts";
+export type { ConsumePartitionOptions, ConsumerInterceptor, ConsumerMessage } from "./src/consumer/consumer.ts";
+export { consoleLogger, isLogger, jsonLinesLogger, LOG_LEVELS, nopLogger, safeFields } from "./src/observability/logger.ts";
+export type { ConsoleLoggerOptions, JsonLinesLoggerOptions, LogFields, Logger, LogLevel } from "./src/observability/logger.ts";
+export {
+  Counter,
+  forBroker,
+  forTopic,
+  GroupMetrics,
+  groupMetrics,
+  Histogram,
+  Meter,
+  MetricRegistry,
+  ProducerMetrics,
+  producerMetrics,
+} from "./src/observability/metrics.ts";
+export type {
+  CounterSnapshot,
+  HistogramSnapshot,
+  MeterSnapshot,
+  Metric,
+  MetricSnapshot,
+  MetricsSettings,
+  MetricsSnapshot,
+} from "./src/observability/metrics.ts";
+export { prometheusText } from "./src/observability/prometheus.ts";
+export type { PrometheusOptions } from "./src/observability/prometheus.ts";
+export { CHANNELS, hasSubscribers, publish, subscribe } from "./src/observability/events.ts";
+export type { ChannelName, ConnectEvent, ConsumeBatchEvent, DisconnectEvent, RequestEvent } from "./src/observability/events.ts";
 export { ConsumerGroup, ConsumerGroupClaim, ConsumerGroupSession } from "./src/group/consumer_group.ts";
 export type { ConsumerGroupHandler } from "./src/group/consumer_group.ts";
 // the producers', consumer's and group's public surfaces, implemented by the real classes and by
@@ -196,6 +225,8 @@ export type {
   ResultStream,
   SyncProducerLike,
 } from "./src/interfaces.ts";
+export { GroupTransactSession } from "./src/group/transact_session.ts";
+export type { TransactHandler, TransactRunOptions } from "./src/group/transact_session.ts";
 export { OffsetError, OffsetManager, PartitionOffsetManager } from "./src/group/offset_manager.ts";
 export type { GroupIdentity } from "./src/group/offset_manager.ts";
 export {
@@ -226,6 +257,7 @@ export type {
   ConsumerConfig,
   DeepPartial,
   MetadataConfig,
+  MetricsConfig,
   NetConfig,
   ProducerConfig,
   SaslMechanism,

@@ -56,6 +56,9 @@ import { Reader } from "./protocol/reader.ts";
 import { Writer } from "./protocol/writer.ts";
 import { defaultTransport } from "./runtime/mod.ts";
 import type { Socket } from "./runtime/transport.ts";
+import { channels, type ConnectEvent, type DisconnectEvent, type RequestEvent } from "./observability/events.ts";
+import { type Logger, nopLogger } from "./observability/logger.ts";
+import { type BrokerMetrics, brokerMetrics, now } from "./observability/metrics.ts";
 
 /** Library version reported to brokers in ApiVersions v3+. */
 export const SAMSA_VERSION: string = "0.1.0";
@@ -69,6 +72,27 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  // metrics and events: when it was queued (0 with neither), its lifecycle event (only with subscribers)
+  sentAt: number;
+  event: RequestEvent | undefined;
+  sizes: RequestSizes | undefined;
+}
+
+/**
+ * @internal Filled by the Broker for a request whose options carry it (`_sizes`): the frame sizes
+ * (length prefixes included) of the request and its answer. The consumer's fetch metrics use it.
+ */
+export interface RequestSizes {
+  /** Bytes of the request frame. */
+  request: number;
+  /** Bytes of the response frame. */
+  response: number;
+}
+
+/** @internal RequestOptions with the sizes a caller wants back. */
+export interface SizedRequestOptions extends RequestOptions {
+  /** Filled with the frame sizes once answered. */
+  _sizes?: RequestSizes;
 }
 
 interface Waiter {
@@ -160,6 +184,11 @@ export class Broker extends BrokerApis {
   #authenticating = false;
   #reauthTimer: ReturnType<typeof setTimeout> | undefined;
   #session: SaslSession | undefined;
+  // observability: from the config at open(); #metrics undefined when metrics.enable is off
+  #metrics: BrokerMetrics | undefined;
+  #log: Logger = nopLogger;
+  #wasConnected = false;
+  #live = false; // open() succeeded and no teardown since: a teardown now is a disconnect
 
   /**
    * Creates a broker connection; `open()` connects it.
@@ -221,14 +250,38 @@ export class Broker extends BrokerApis {
     }
     this.#config = config;
     this.#connectError = undefined;
+    this.#metrics = config.metrics.enable ? brokerMetrics(config.metrics.registry, this.#id) : undefined;
+    this.#log = config.logger ?? nopLogger;
+    const t0 = now();
+    const reconnect = this.#wasConnected;
     const opening = this.#doOpen().then(
       () => {
         this.#opening = undefined;
+        this.#wasConnected = true;
+        this.#live = this.#socket !== undefined;
+        const ms = Math.round(now() - t0);
+        const mechanism = this.#session?.mechanism;
+        this.#log.info(reconnect ? "reconnected to broker" : "connected to broker", {
+          broker: this.#id,
+          addr: this.#addr,
+          ms,
+          ...(mechanism ? { sasl: mechanism } : {}),
+        });
+        if (channels.connect.hasSubscribers) {
+          const ev: ConnectEvent = { brokerId: this.#id, addr: this.#addr, durationMs: now() - t0, reconnect };
+          if (mechanism) ev.saslMechanism = mechanism;
+          channels.connect.publish(ev);
+        }
       },
       (e) => {
         this.#opening = undefined;
         this.#connectError = e;
         this.#teardown(e);
+        this.#log.warn("could not connect to broker", { broker: this.#id, addr: this.#addr, ms: Math.round(now() - t0), error: e });
+        if (channels.connect.hasSubscribers) {
+          const ev: ConnectEvent = { brokerId: this.#id, addr: this.#addr, durationMs: now() - t0, reconnect, error: e };
+          channels.connect.publish(ev);
+        }
         throw e;
       },
     );
@@ -475,12 +528,41 @@ export class Broker extends BrokerApis {
           );
         }
         this.#scheduleFlush();
-        if (api.noResponse?.(req)) {
+        const answered = !api.noResponse?.(req);
+        // metrics and the request events: one clock read, nothing built while nobody listens
+        const m = this.#metrics;
+        const traced = channels.requestStart.hasSubscribers || channels.requestEnd.hasSubscribers;
+        const sentAt = m || traced ? now() : 0;
+        if (m) m.sent(size, sentAt, answered);
+        let event: RequestEvent | undefined;
+        if (traced) {
+          event = {
+            brokerId: this.#id,
+            addr: this.#addr,
+            apiKey: api.key,
+            apiName: api.name,
+            apiVersion: version,
+            correlationId,
+            clientId: this.#config.clientId,
+            requestSize: size,
+            expectsResponse: answered,
+            startTime: sentAt,
+          };
+          if (channels.requestStart.hasSubscribers) channels.requestStart.publish(event);
+        }
+        if (!answered) {
           // holds its slot until the socket takes its bytes below the high-water mark
-          this.#unflushed.push({ resolve: () => resolve(undefined as Res), reject });
+          const ended = event;
+          const end = ended ? (error?: Error): void => this.#endEvent(ended, undefined, error) : undefined;
+          this.#unflushed.push({
+            resolve: end ? () => (end(), resolve(undefined as Res)) : () => resolve(undefined as Res),
+            reject: end ? (e) => (end(e), reject(e)) : reject,
+          });
           this.#unwrittenCount++;
           return;
         }
+        const sizes = (options as SizedRequestOptions | undefined)?._sizes;
+        if (sizes) sizes.request = size;
         const pending: Pending = {
           correlationId,
           api: api as ApiDef<unknown, unknown>,
@@ -488,6 +570,9 @@ export class Broker extends BrokerApis {
           resolve: resolve as (v: unknown) => void,
           reject,
           timer: undefined,
+          sentAt,
+          event,
+          sizes,
         };
         const timeout = this.#config.net.readTimeout + (options?.extraTimeout ?? 0);
         pending.timer = setTimeout(() => {
@@ -659,6 +744,13 @@ export class Broker extends BrokerApis {
       );
     }
     const res = p.api.decodeResponse(r, p.version);
+    const bytes = frame.length + 4;
+    if (p.sentAt !== 0) {
+      const at = now();
+      this.#metrics?.received(bytes, at - p.sentAt, at);
+      if (p.event) this.#endEvent(p.event, bytes, undefined, at);
+    }
+    if (p.sizes) p.sizes.response = bytes;
     this.#inflight[this.#inflightHead++] = undefined;
     if (this.#inflightHead > 64 && this.#inflightHead * 2 > this.#inflight.length) {
       this.#inflight = this.#inflight.slice(this.#inflightHead);
@@ -669,6 +761,14 @@ export class Broker extends BrokerApis {
     if (this.#authenticating) return;
     const w = this.#waiters.shift();
     if (w) w.run();
+  }
+
+  // a request's end event: the start event's object, completed
+  #endEvent(ev: RequestEvent, responseSize: number | undefined, error?: Error, at: number = now()): void {
+    ev.latencyMs = at - ev.startTime;
+    if (responseSize !== undefined) ev.responseSize = responseSize;
+    if (error) ev.error = error;
+    if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish(ev);
   }
 
   // A fatal connection error: close and fail everything pending.
@@ -697,10 +797,28 @@ export class Broker extends BrokerApis {
     this.#authenticating = false;
     this.#out.reset();
     this.#resetReceive();
+    let inFlight = 0;
+    for (const p of pending) if (p) inFlight++;
+    if (inFlight > 0) this.#metrics?.abandoned(inFlight);
+    const live = this.#live;
+    this.#live = false;
+    if (live) {
+      // an open connection closed: by close(), or by a failure (a lost socket, a timeout, a bad frame)
+      const byClient = err instanceof ErrConnectionClosed && err.message.endsWith(": closed by client");
+      const failed = unwritten.length + inFlight + waiters.length;
+      const fields = { broker: this.#id, addr: this.#addr, failedRequests: failed, reason: err };
+      if (byClient) this.#log.debug("closed connection to broker", fields);
+      else this.#log.warn("lost connection to broker", fields);
+      if (channels.disconnect.hasSubscribers) {
+        const ev: DisconnectEvent = { brokerId: this.#id, addr: this.#addr, reason: err, byClient, failedRequests: failed };
+        channels.disconnect.publish(ev);
+      }
+    }
     for (const u of unwritten) u.reject(err);
     for (const p of pending) {
       if (!p) continue;
       clearTimeout(p.timer);
+      if (p.event) this.#endEvent(p.event, undefined, err);
       p.reject(err);
     }
     for (const w of waiters) w.reject(err);

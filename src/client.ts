@@ -13,12 +13,13 @@
  */
 import { Broker, isSaslFailure, kafkaError } from "./broker.ts";
 import { type Config, type ConfigOverrides, type IsolationLevel, newConfig } from "./config.ts";
-import { ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, type KafkaError, SamsaError } from "./errors.ts";
+import { ConfigurationError, ErrClosedClient, ErrConnectionClosed, ErrNotConnected, ErrOutOfBrokers, ErrRequestTimeout, type KafkaError, SamsaError } from "./errors.ts";
 import { FindCoordinator } from "./protocol/apis/find_coordinator.ts";
 import { ListOffsets } from "./protocol/apis/list_offsets.ts";
 import type { MetadataResponse } from "./protocol/apis/metadata.ts";
 import { isRetriable, KError } from "./protocol/errors.ts";
 import { sleep } from "./util/sleep.ts";
+import { type Logger, nopLogger } from "./observability/logger.ts";
 
 /**
  * Which connection to a broker a request travels on: one shared per purpose, or a dedicated one
@@ -63,6 +64,17 @@ interface BrokerInfo {
 }
 
 
+// A seed address: "host:port" (IPv6 hosts in brackets), port 1-65535; checked up front so one
+// malformed seed fails the call with its index instead of being skipped as an unreachable broker.
+function checkBrokerAddr(field: string, addr: unknown): void {
+  if (typeof addr !== "string") throw new ConfigurationError(field, `must be a "host:port" string, got ${typeof addr}`);
+  const i = addr.lastIndexOf(":");
+  const port = addr.slice(i + 1);
+  if (i <= 0 || !/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    throw new ConfigurationError(field, `invalid broker address ${JSON.stringify(addr)}: expected host:port with a port of 1-65535`);
+  }
+}
+
 /**
  * A Kafka client: share one between any number of producers and consumers, and `close()` it when
  * done.
@@ -93,10 +105,12 @@ export class Client {
   #fullRefresh: Promise<void> | undefined;
   #closed = false;
   #dedicated = 0;
+  #log: Logger;
 
   private constructor(seeds: string[], config: Readonly<Config>) {
     this.#seeds = seeds;
     this.#config = config;
+    this.#log = config.logger ?? nopLogger;
   }
 
   /**
@@ -105,21 +119,26 @@ export class Client {
    */
   static async connect(addrs: string[], config: Readonly<Config> | ConfigOverrides = {}): Promise<Client> {
     if (!Array.isArray(addrs) || addrs.length === 0) {
-      throw new SamsaError("Client.connect needs at least one broker address");
+      throw new ConfigurationError("addrs", "Client.connect needs at least one broker address (host:port)");
     }
+    addrs.forEach((a, i) => checkBrokerAddr(`addrs[${i}]`, a));
     const conf = isFullConfig(config) ? config : newConfig(config);
     // shuffle seeds so many clients spread their first connection
     const seeds = [...addrs].sort(() => Math.random() - 0.5);
     const client = new Client(seeds, conf);
     try {
-      await client.refreshMetadata();
+      await client._refreshMetadata("bootstrap");
     } catch (e) {
+      client.#log.error("could not load the cluster metadata from the seed brokers", { seeds: addrs, error: e });
       await client.close();
       throw e;
     }
     if (conf.metadata.refreshFrequency > 0) {
       client.#refreshTimer = setInterval(() => {
-        client.refreshMetadata().catch(() => {/* next tick retries; users see errors on use */});
+        client._refreshMetadata("periodic (metadata.refreshFrequency)").catch((e) => {
+          // the next tick retries; users see errors on use
+          if (!client.#closed) client.#log.warn("background metadata refresh failed", { error: e });
+        });
       }, conf.metadata.refreshFrequency);
     }
     return client;
@@ -154,7 +173,7 @@ export class Client {
     this.#check();
     const info = this.#brokers.get(id);
     if (!info) {
-      await this.refreshMetadata();
+      await this._refreshMetadata(`broker ${id} is not in the cached metadata`);
       if (!this.#brokers.has(id)) throw new ErrOutOfBrokers(`broker ${id} is not in the cluster metadata`);
     }
     return this.#connection(this.#brokers.get(id)!, purpose);
@@ -212,18 +231,27 @@ export class Client {
    * being elected (`metadata.retry`).
    */
   refreshMetadata(...topics: string[]): Promise<void> {
-    this.#check();
-    if (topics.length === 0) {
-      this.#fullRefresh ??= this.#refresh(null).finally(() => (this.#fullRefresh = undefined));
-      return this.#fullRefresh;
-    }
-    return this.#refresh(topics);
+    return this._refreshMetadata("requested", ...topics);
   }
 
-  async #refresh(topics: string[] | null): Promise<void> {
+  /** @internal {@link refreshMetadata} with the reason it is logged with (a moved leader, a lost connection…). */
+  _refreshMetadata(reason: string, ...topics: string[]): Promise<void> {
+    this.#check();
+    const bad = topics.findIndex((t) => typeof t !== "string" || t === "");
+    if (bad >= 0) return Promise.reject(new ConfigurationError(`topics[${bad}]`, `must be a non-empty topic name, got ${JSON.stringify(topics[bad])}`));
+    if (topics.length === 0) {
+      this.#fullRefresh ??= this.#refresh(null, reason).finally(() => (this.#fullRefresh = undefined));
+      return this.#fullRefresh;
+    }
+    return this.#refresh(topics, reason);
+  }
+
+  async #refresh(topics: string[] | null, reason: string): Promise<void> {
     const { max, backoff } = this.#config.metadata.retry;
+    const what = topics ?? "all";
     for (let attempt = 0;; attempt++) {
       let res: MetadataResponse;
+      this.#log.debug("refreshing metadata", { topics: what, reason, attempt });
       try {
         const broker = await this.anyBroker();
         res = await broker.getMetadata({
@@ -232,12 +260,17 @@ export class Client {
         });
       } catch (e) {
         if (this.#closed) throw new ErrClosedClient();
-        if (attempt >= max || e instanceof ErrOutOfBrokers || isSaslFailure(e)) throw e;
+        if (attempt >= max || e instanceof ErrOutOfBrokers || isSaslFailure(e)) {
+          this.#log.warn("metadata refresh failed", { topics: what, reason, attempts: attempt + 1, error: e });
+          throw e;
+        }
+        this.#log.info("metadata refresh failed; retrying", { topics: what, reason, attempt: attempt + 1, max, backoffMs: backoff, error: e });
         await sleep(backoff);
         continue;
       }
       const pendingElection = this.#apply(res, topics);
       if (!pendingElection || attempt >= max) return;
+      this.#log.info("metadata refresh: a partition has no leader yet; retrying", { topics: what, reason, attempt: attempt + 1, max, backoffMs: backoff });
       await sleep(backoff);
     }
   }
@@ -251,6 +284,11 @@ export class Client {
       for (const [key, conn] of this.#conns) {
         const info = next.get(conn.id());
         if (conn.id() >= 0 && (!info || info.addr !== conn.addr())) {
+          this.#log.info(info ? "broker moved; closing its old connection" : "broker left the cluster; closing its connection", {
+            broker: conn.id(),
+            addr: conn.addr(),
+            ...(info ? { newAddr: info.addr } : {}),
+          });
           conn.close();
           this.#conns.delete(key);
         }
@@ -286,6 +324,15 @@ export class Client {
         .map((p): PartitionMetadata => {
           const prev = sameTopic ? cached.partitions.find((x) => x.id === p.partitionIndex) : undefined;
           if (prev && p.leaderEpoch >= 0 && prev.leaderEpoch > p.leaderEpoch) return prev;
+          if (prev && prev.leader !== p.leaderId) {
+            this.#log.info("partition leader moved", {
+              topic: t.name,
+              partition: p.partitionIndex,
+              from: prev.leader,
+              to: p.leaderId,
+              leaderEpoch: p.leaderEpoch,
+            });
+          }
           return {
             id: p.partitionIndex,
             leader: p.leaderId,
@@ -305,9 +352,10 @@ export class Client {
 
   async #topic(topic: string): Promise<TopicMetadata> {
     this.#check();
+    if (typeof topic !== "string" || topic === "") throw new ConfigurationError("topic", `must be a non-empty string, got ${JSON.stringify(topic)}`);
     let t = this.#topics.get(topic);
     if (!t) {
-      await this.refreshMetadata(topic);
+      await this._refreshMetadata("topic not in the cached metadata", topic);
       t = this.#topics.get(topic);
       if (!t) throw kafkaError(this.#topicErrors.get(topic) ?? KError.UnknownTopicOrPartition, `topic ${topic}`);
     }
@@ -381,7 +429,7 @@ export class Client {
   async leaderAndEpoch(topic: string, partition: number): Promise<{ id: number; epoch: number }> {
     let p = await this.#partition(topic, partition);
     if (p.leader < 0) {
-      await this.refreshMetadata(topic);
+      await this._refreshMetadata(`no leader for ${topic}/${partition}`, topic);
       p = await this.#partition(topic, partition);
       if (p.leader < 0) throw kafkaError(KError.LeaderNotAvailable, `${topic}/${partition}`);
     }
@@ -397,7 +445,7 @@ export class Client {
   /** The controller broker (for admin requests). */
   async controller(): Promise<Broker> {
     this.#check();
-    if (this.#controllerId < 0) await this.refreshMetadata();
+    if (this.#controllerId < 0) await this._refreshMetadata("no controller known");
     if (this.#controllerId < 0) throw new ErrOutOfBrokers("the cluster reports no controller");
     return this.broker(this.#controllerId, "meta");
   }
@@ -420,6 +468,9 @@ export class Client {
     if (isolationLevel !== 0 && isolationLevel !== 1) {
       throw new SamsaError(`getOffset: isolationLevel must be 0 (read uncommitted) or 1 (read committed), not ${isolationLevel}`);
     }
+    if (typeof topic !== "string" || topic === "") throw new ConfigurationError("topic", `must be a non-empty string, got ${JSON.stringify(topic)}`);
+    if (!Number.isInteger(partition) || partition < 0) throw new ConfigurationError("partition", `must be an integer >= 0, got ${String(partition)}`);
+    if (!Number.isSafeInteger(time)) throw new ConfigurationError("time", `must be a timestamp (ms) or OffsetNewest / OffsetOldest, got ${String(time)}`);
     for (let attempt = 0;; attempt++) {
       let res;
       try {
@@ -433,16 +484,20 @@ export class Client {
         // the leader's broker is down or its connection was lost: the leadership moves (or the
         // broker comes back); look the leader up again after a backoff
         if (this.#closed || !isLostConnection(e) || attempt >= this.#config.metadata.retry.max) throw e;
-        await sleep(this.#config.metadata.retry.backoff);
-        await this.refreshMetadata(topic).catch(() => {});
+        const backoffMs = this.#config.metadata.retry.backoff;
+        this.#log.info("ListOffsets: lost the leader's connection; looking it up again", { topic, partition, attempt: attempt + 1, backoffMs, error: e });
+        await sleep(backoffMs);
+        await this._refreshMetadata(`ListOffsets ${topic}/${partition}: ${(e as Error).message}`, topic).catch(() => {});
         continue;
       }
       const p = res.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
       if (!p) throw kafkaError(KError.UnknownTopicOrPartition, `ListOffsets ${topic}/${partition}: missing from response`);
       if (p.errorCode === 0) return p.offset;
       if (isRetriable(p.errorCode) && attempt < this.#config.metadata.retry.max) {
+        const err = kafkaError(p.errorCode, `ListOffsets ${topic}/${partition}`);
+        this.#log.info("ListOffsets answered a retriable error; retrying", { topic, partition, attempt: attempt + 1, error: err });
         await sleep(this.#config.metadata.retry.backoff);
-        await this.refreshMetadata(topic);
+        await this._refreshMetadata(err.message, topic);
         continue;
       }
       throw kafkaError(p.errorCode, `ListOffsets ${topic}/${partition}`);
@@ -535,6 +590,7 @@ export class Client {
         return c.nodeId;
       }
       if (isRetriable(c.errorCode) && attempt < this.#config.metadata.retry.max + 5) {
+        this.#log.debug("FindCoordinator answered a retriable error; retrying", { key, keyType, attempt: attempt + 1, error: kafkaError(c.errorCode, "FindCoordinator") });
         await sleep(this.#config.metadata.retry.backoff);
         continue;
       }

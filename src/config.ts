@@ -12,6 +12,8 @@
  */
 import { ConfigurationError } from "./errors.ts";
 import type { TlsOptions, Transport } from "./runtime/transport.ts";
+import { isLogger, type Logger } from "./observability/logger.ts";
+import { MetricRegistry } from "./observability/metrics.ts";
 
 /** How many replica acknowledgements a produce request waits for. */
 export const RequiredAcks = {
@@ -230,6 +232,37 @@ export interface ProducerConfig {
     /** Longest wait between retries, in ms (Java's `retry.backoff.max.ms`). @default 1000 */
     backoffMax: number;
   };
+  /**
+   * Transactions (Sarama's `Producer.Transaction`, Java's `transactional.id` and
+   * `transaction.timeout.ms`). Setting `id` makes the producer transactional: call
+   * `initTransactions()` once, then send only between `beginTransaction()` and
+   * `commitTransaction()`/`abortTransaction()`. Needs `producer.idempotent`.
+   */
+  transaction: {
+    /**
+     * The transactional id: stable across restarts of the same logical producer, so that a new
+     * instance fences the old one (its next call fails with PRODUCER_FENCED). "" = not transactional.
+     * @default ""
+     */
+    id: string;
+    /**
+     * How long the broker lets a transaction stay open before it aborts it, in ms (must not exceed
+     * the broker's `transaction.max.timeout.ms`, 15 minutes by default).
+     * @default 60000
+     */
+    timeout: number;
+    /**
+     * Retries of coordinator requests (InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
+     * TxnOffsetCommit, EndTxn) answered with a retriable error (CONCURRENT_TRANSACTIONS,
+     * COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR, a lost connection).
+     */
+    retry: {
+      /** Attempts after the first. @default 50 */
+      max: number;
+      /** First wait between attempts, in ms; doubles per attempt up to 1 s. @default 100 */
+      backoff: number;
+    };
+  };
 }
 
 /** Consumer settings. */
@@ -284,9 +317,15 @@ export interface ConsumerConfig {
   maxProcessingTime: number;
   /** Which reports are returned. */
   return: {
-    /** Report errors on `errors()` instead of logging them. @default false */
+    /** Report errors on `errors()` instead of logging them (at warn, with a count, on `logger`). @default false */
     errors: boolean;
   };
+  /**
+   * Interceptors (Sarama's `Consumer.Interceptors`): each one's `onConsume(msg)` is called, in
+   * order, on every message just before it is handed to the reader (a `ConsumerInterceptor`). One
+   * that throws is logged at warn on `logger` and the message is delivered anyway. @default []
+   */
+  interceptors: { onConsume(msg: unknown): void }[];
   /** Offset commit settings. */
   offsets: {
     /** Commit interval in ms. @default 1000 */
@@ -341,6 +380,20 @@ export interface ConsumerConfig {
   };
 }
 
+/** Metrics settings (Sarama's `Config.MetricRegistry` and `metrics.UseNilMetrics`). */
+export interface MetricsConfig {
+  /**
+   * Record metrics (Sarama's names: `request-rate`, `request-latency-in-ms`, `-for-broker-<id>`…).
+   * Cheap enough to stay on (see bench/metrics.ts); off, nothing is recorded. @default true
+   */
+  enable: boolean;
+  /**
+   * Where they are recorded: read it with `registry.snapshot()` or `prometheusText(registry)`.
+   * `newConfig` makes a new one unless one is given (to share it between configs). @default new MetricRegistry()
+   */
+  registry: MetricRegistry;
+}
+
 /** The complete configuration. */
 export interface Config {
   /** Network settings. */
@@ -361,6 +414,15 @@ export interface Config {
    * counted by `droppedErrors()`), so an unread error channel cannot grow without limit. @default 256
    */
   channelBufferSize: number;
+  /**
+   * Where the library logs (Sarama's `sarama.Logger`): connects and disconnects, metadata refreshes
+   * and their reasons, retries, leader moves, consumer errors nobody reads. Use `consoleLogger()`,
+   * `jsonLinesLogger(write)` or any object with debug/info/warn/error; never given credentials.
+   * @default undefined (silent)
+   */
+  logger?: Logger;
+  /** Metrics. */
+  metrics: MetricsConfig;
 }
 
 /** Every field optional, recursively: what {@link newConfig} accepts. */
@@ -408,6 +470,7 @@ function defaults(): Config {
       flush: { bytes: 0, messages: 0, frequency: 0, maxMessages: 0 },
       deliveryTimeout: 120_000,
       retry: { max: 2147483647, backoff: 100, backoffMax: 1000 },
+      transaction: { id: "", timeout: 60_000, retry: { max: 50, backoff: 100 } },
     },
     consumer: {
       retry: { backoff: 2000 },
@@ -416,6 +479,7 @@ function defaults(): Config {
       maxWaitTime: 500,
       maxProcessingTime: 100,
       return: { errors: false },
+      interceptors: [],
       offsets: { commitInterval: 1000, initial: OffsetNewest, autoCommit: true },
       isolationLevel: IsolationLevel.ReadUncommitted,
       group: {
@@ -431,6 +495,8 @@ function defaults(): Config {
     admin: { retry: { max: 5, backoff: 100 }, timeout: 30_000 },
     clientId: "samsa",
     channelBufferSize: 256,
+    logger: undefined,
+    metrics: { enable: true, registry: undefined as unknown as MetricRegistry }, // newConfig makes one
   };
 }
 
@@ -441,6 +507,9 @@ const OPAQUE = new Set([
   "net.sasl.tokenProvider",
   "producer.partitioner",
   "producer.interceptors",
+  "consumer.interceptors",
+  "logger",
+  "metrics.registry",
   "consumer.group.rebalance.strategies",
 ]);
 
@@ -484,11 +553,14 @@ function redact<T extends object>(o: T, secrets: readonly string[]): T {
   return o;
 }
 
+// objects the config refers to but does not own (a logger, a metric registry): never frozen
+const LIVE = new WeakSet<object>();
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object" && !Object.isFrozen(o)) {
     Object.freeze(o);
     for (const v of Object.values(o)) {
-      if (typeof v === "object" && v !== null && !("connect" in v) && !Array.isArray(v)) deepFreeze(v);
+      if (typeof v === "object" && v !== null && !("connect" in v) && !Array.isArray(v) && !LIVE.has(v)) deepFreeze(v);
     }
   }
   return o;
@@ -601,6 +673,13 @@ export function validateConfig(c: Config): void {
     throw new ConfigurationError("producer.retry.backoffMax", "must be >= producer.retry.backoff");
   }
   int("producer.deliveryTimeout", p.deliveryTimeout, 1);
+  if (typeof p.transaction.id !== "string") throw new ConfigurationError("producer.transaction.id", "must be a string");
+  if (p.transaction.id !== "" && !p.idempotent) {
+    throw new ConfigurationError("producer.transaction.id", "requires producer.idempotent = true");
+  }
+  int("producer.transaction.timeout", p.transaction.timeout, 1, 2 ** 31 - 1);
+  int("producer.transaction.retry.max", p.transaction.retry.max, 0);
+  int("producer.transaction.retry.backoff", p.transaction.retry.backoff, 0);
   const co = c.consumer;
   int("consumer.retry.backoff", co.retry.backoff, 0);
   int("consumer.fetch.min", co.fetch.min, 1, 2 ** 31 - 1);
@@ -649,6 +728,16 @@ export function validateConfig(c: Config): void {
     throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
   }
   int("channelBufferSize", c.channelBufferSize, 1);
+  if (!Array.isArray(co.interceptors) || co.interceptors.some((i) => typeof i?.onConsume !== "function")) {
+    throw new ConfigurationError("consumer.interceptors", "must be an array of objects with onConsume(msg)");
+  }
+  if (c.logger !== undefined && !isLogger(c.logger)) {
+    throw new ConfigurationError("logger", "must be an object with debug, info, warn and error methods (see consoleLogger, jsonLinesLogger)");
+  }
+  bool("metrics.enable", c.metrics.enable);
+  if (!(c.metrics.registry instanceof MetricRegistry)) {
+    throw new ConfigurationError("metrics.registry", "must be a MetricRegistry");
+  }
 }
 
 /**
@@ -663,9 +752,15 @@ export function validateConfig(c: Config): void {
  * ```
  */
 export function newConfig(overrides: ConfigOverrides = {}): Readonly<Config> {
+  if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
+    throw new ConfigurationError("config", `must be an object of overrides, got ${Array.isArray(overrides) ? "an array" : String(overrides)}`);
+  }
   const c = defaults();
   merge(c as unknown as Record<string, unknown>, overrides as Record<string, unknown>, "");
+  c.metrics.registry ??= new MetricRegistry();
   validateConfig(c);
+  LIVE.add(c.metrics.registry);
+  if (c.logger) LIVE.add(c.logger);
   redact(c.net.sasl, ["password", "tokenProvider"]);
   // the caller's TLS object is copied, not marked: the private key is masked in our copy only
   c.net.tls.config = redact({ ...c.net.tls.config }, ["key", "passphrase"]);

@@ -23,10 +23,12 @@ import { LogTruncationError } from "./errors.ts";
 import { FetchBudget } from "./fetch_budget.ts";
 import { FetchLoop } from "./fetch_loop.ts";
 import { PartitionConsumer } from "./partition_consumer.ts";
+import { type Logger, nopLogger } from "../observability/logger.ts";
+import { type ConsumerMetrics, consumerMetrics } from "../observability/metrics.ts";
 
 export { ConsumerError, ConsumerErrors, LogTruncationError } from "./errors.ts";
 export { FetchLoop } from "./fetch_loop.ts";
-export { type ConsumerMessage, PartitionConsumer } from "./partition_consumer.ts";
+export { type ConsumerInterceptor, type ConsumerMessage, PartitionConsumer } from "./partition_consumer.ts";
 
 /** Options of {@link Consumer.consumePartition}. */
 export interface ConsumePartitionOptions {
@@ -64,11 +66,18 @@ export class Consumer {
   #closed = false;
   /** @internal the bytes every partition's untaken messages may keep (consumer.fetch.maxBufferedBytes) */
   readonly _budget: FetchBudget;
+  /** @internal config.logger (or the silent one) */
+  readonly _log: Logger;
+  /** @internal the consumer metrics, undefined with metrics.enable off */
+  readonly _metrics: ConsumerMetrics | undefined;
 
   private constructor(client: Client, owns: boolean) {
     this.client = client;
     this.#ownsClient = owns;
-    this._budget = new FetchBudget(client.config().consumer.fetch.maxBufferedBytes);
+    const conf = client.config();
+    this._budget = new FetchBudget(conf.consumer.fetch.maxBufferedBytes);
+    this._log = conf.logger ?? nopLogger;
+    this._metrics = conf.metrics.enable ? consumerMetrics(conf.metrics.registry) : undefined;
   }
 
   /** Connects a new client and a consumer on it; `close()` closes both. */
@@ -238,18 +247,33 @@ export class Consumer {
     this.#closing.add(p);
   }
 
-  /** @internal called by a fetch loop when a partition must find its (new) leader */
-  _reassign(pc: PartitionConsumer, from: FetchLoop): void {
+  /** @internal called by a fetch loop when a partition must find its (new) leader; `reason` is logged */
+  _reassign(pc: PartitionConsumer, from: FetchLoop, reason: string = "fetch failed"): void {
     from.remove(pc);
     (async () => {
+      let lastError: Error | undefined;
       for (let attempt = 0; !pc.closed; attempt++) {
-        await sleep(this.config.consumer.retry.backoff);
+        const backoffMs = this.config.consumer.retry.backoff;
+        this._log.info("partition consumer: looking up the leader again after a backoff", {
+          topic: pc.topic,
+          partition: pc.partition,
+          from: from.brokerId,
+          attempt: attempt + 1,
+          backoffMs,
+          reason,
+          ...(lastError ? { lastError } : {}),
+        });
+        await sleep(backoffMs);
         if (pc.closed) return;
         try {
-          await this.client.refreshMetadata(pc.topic);
+          await this.client._refreshMetadata(`partition consumer ${pc.topic}/${pc.partition}: ${reason}`, pc.topic);
           await this._assign(pc);
+          if (!pc.closed) {
+            this._log.info("partition consumer: fetching again", { topic: pc.topic, partition: pc.partition, broker: pc._loop?.brokerId, offset: pc._offset });
+          }
           return;
         } catch (e) {
+          lastError = e as Error;
           pc._error(e as Error);
         }
       }

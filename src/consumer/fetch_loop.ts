@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type Broker, kafkaError } from "../broker.ts";
+import { type Broker, kafkaError, type RequestSizes, type SizedRequestOptions } from "../broker.ts";
+import { channels, type ConsumeBatchEvent } from "../observability/events.ts";
 import { KafkaError } from "../errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/apis/fetch.ts";
 import { KError } from "../protocol/errors.ts";
@@ -58,6 +59,7 @@ export class FetchLoop {
   #rotation = 0;
   #onRoom = (): void => this.wake(); // one function, so that waiting again does not add another
   #broker: Broker | undefined; // the connection the session lives on (to send the close on)
+  #sizes: RequestSizes = { request: 0, response: 0 }; // the Broker fills it (one Fetch in flight per loop)
 
   constructor(consumer: Consumer, brokerId: number) {
     this.#consumer = consumer;
@@ -177,6 +179,8 @@ export class FetchLoop {
   async #loop(budget: FetchBudget): Promise<void> {
     const client = this.#consumer.client;
     const conf = this.#consumer.config;
+    const metrics = this.#consumer._metrics;
+    const log = this.#consumer._log;
     while (!this.#stopped && !client.closed()) {
       const { wanted, grant, overdraft, held } = this.#select(budget);
       if (wanted.length === 0) {
@@ -211,22 +215,32 @@ export class FetchLoop {
           // (a partition closed and consumed again, or moved by a reset, must not get stale records)
           asked = new Map([...this.#partitions].map(([key, pc]) => [key, { pc, offset: pc._offset }]));
           limited ||= grant < wanted.reduce((n, pc) => n + pc._maxBytes(), 0);
-          res = await broker.request(Fetch, req, { extraTimeout: conf.consumer.maxWaitTime });
+          const options: SizedRequestOptions = { extraTimeout: conf.consumer.maxWaitTime };
+          if (metrics) {
+            this.#sizes.response = 0;
+            options._sizes = this.#sizes;
+          }
+          res = await broker.request(Fetch, req, options);
         } catch (e) {
           settle();
           if (this.#stopped || client.closed()) break;
           this.#closeExistingAttemptNew();
           for (const pc of wanted) pc._error(e as Error);
-          if (e instanceof KafkaError && !e.retriable) await sleep(conf.consumer.retry.backoff);
-          else {
+          if (e instanceof KafkaError && !e.retriable) {
+            log.warn("fetch failed; backing off", { broker: this.brokerId, partitions: wanted.length, backoffMs: conf.consumer.retry.backoff, error: e });
+            await sleep(conf.consumer.retry.backoff);
+          } else {
             // the broker may be gone: let every partition find its leader again
-            for (const pc of [...this.#partitions.values()]) this.#consumer._reassign(pc, this);
+            log.info("fetch failed; its partitions look up their leader again", { broker: this.brokerId, partitions: this.#partitions.size, error: e });
+            const reason = `fetch from broker ${this.brokerId} failed: ${(e as Error).message}`;
+            for (const pc of [...this.#partitions.values()]) this.#consumer._reassign(pc, this, reason);
             break;
           }
           continue;
         }
         // the answer's records are pinned as they are delivered
         settle();
+        if (metrics) metrics.fetched(this.brokerId, this.#sizes.response);
         if (this.#stopped) {
           // close() waits for this answer: a full one made the session its FINAL epoch must close
           if (full && res.errorCode === 0) this.#sessionId = res.sessionId;
@@ -234,16 +248,20 @@ export class FetchLoop {
         }
         if (res.errorCode === KError.FetchSessionIdNotFound) {
           // the broker has no such session (evicted): a new one, nothing to close
+          log.debug("fetch session not found on the broker; opening a new one", { broker: this.brokerId, sessionId: this.#sessionId });
           this.#resetSession();
           continue;
         }
         if (res.errorCode === KError.InvalidFetchSessionEpoch) {
           // the session exists but we are out of step: replace it (a full request with its id)
+          log.debug("fetch session epoch out of step; replacing the session", { broker: this.brokerId, sessionId: this.#sessionId });
           this.#closeExistingAttemptNew();
           continue;
         }
         if (res.errorCode !== 0) {
-          for (const pc of wanted) pc._error(kafkaError(res.errorCode, "fetch"));
+          const err = kafkaError(res.errorCode, "fetch");
+          log.warn("fetch answered an error; backing off", { broker: this.brokerId, backoffMs: conf.consumer.retry.backoff, error: err });
+          for (const pc of wanted) pc._error(err);
           this.#closeExistingAttemptNew();
           await sleep(conf.consumer.retry.backoff);
           continue;
@@ -265,7 +283,22 @@ export class FetchLoop {
             const was = asked.get(key);
             if (!pc || was?.pc !== pc || pc._offset !== was.offset) continue; // stale: fetched again from its position
             try {
-              pc._deliver(p, this, limited);
+              const n = pc._deliver(p, this, limited);
+              if (n > 0) {
+                metrics?.batch(n);
+                if (channels.consumeBatch.hasSubscribers) {
+                  const ev: ConsumeBatchEvent = {
+                    brokerId: this.brokerId,
+                    topic,
+                    partition: p.partitionIndex,
+                    records: n,
+                    fetchOffset: was.offset,
+                    nextOffset: pc._offset,
+                    highWatermark: p.highWatermark,
+                  };
+                  channels.consumeBatch.publish(ev);
+                }
+              }
             } catch (e) {
               // a corrupt batch fails this partition alone (retried after a backoff); the others keep flowing
               pc._corrupt(e as Error);

@@ -46,6 +46,26 @@ export interface ConsumerMessage {
   readonly leaderEpoch: number;
 }
 
+/**
+ * Sarama's `ConsumerInterceptor`: set in `consumer.interceptors`; `onConsume` sees every message
+ * just before the reader gets it (e.g. to extract a trace context from its headers, or count it).
+ * It runs on the fetch path: keep it cheap. One that throws is logged at warn on `config.logger`
+ * and the message is delivered anyway.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, type ConsumerInterceptor, type ConsumerMessage } from "@samsa/kafka";
+ * let seen = 0;
+ * const counting: ConsumerInterceptor = { onConsume: (_m: ConsumerMessage) => void seen++ };
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"], { consumer: { interceptors: [counting] } });
+ * await consumer.close();
+ * ```
+ */
+export interface ConsumerInterceptor {
+  /** Called with each message before it is delivered. */
+  onConsume(msg: ConsumerMessage): void;
+}
+
 // Fetch errors after which the partition's leader must be looked up again (Java's FetchCollector:
 // they request a metadata update), then fetched again after consumer.retry.backoff.
 const REFRESH_METADATA = new Set<number>([
@@ -84,6 +104,8 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   #errors: Channel<ConsumerError>;
   #errorCap: number;
   #droppedErrors = 0;
+  #unreportedErrors = 0; // errors only logged: consumer.return.errors is off
+  #interceptors: readonly ConsumerInterceptor[] | undefined;
   #highWaterMark = -1;
   #paused = false;
   #closed = false;
@@ -135,6 +157,24 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this.#copy = consumer.config.consumer.copyValues;
     this.#errors = new Channel<ConsumerError>();
     this.#errorCap = consumer.config.channelBufferSize;
+    const ics = consumer.config.consumer.interceptors as ConsumerInterceptor[];
+    this.#interceptors = ics.length > 0 ? ics : undefined;
+  }
+
+  // consumer.interceptors: each sees the message; one that throws is logged, never fatal
+  #intercept(msg: ConsumerMessage): void {
+    for (const ic of this.#interceptors!) {
+      try {
+        ic.onConsume(msg);
+      } catch (e) {
+        this.#consumer._log.warn("consumer interceptor threw; the message is delivered anyway", {
+          topic: this.topic,
+          partition: this.partition,
+          offset: msg.offset,
+          error: e,
+        });
+      }
+    }
   }
 
   /** Whether the partition consumer was closed. */
@@ -338,13 +378,17 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /**
    * @internal a fetch answered for this partition; `limited`: the request's maxBytes was below
-   * the sum of its partitions' maxBytes, so the answer may have been cut by it
+   * the sum of its partitions' maxBytes, so the answer may have been cut by it. Returns how many
+   * messages were delivered.
    */
-  _deliver(res: FetchResponse["responses"][number]["partitions"][number], loop: FetchLoop, limited: boolean = false): void {
+  _deliver(res: FetchResponse["responses"][number]["partitions"][number], loop: FetchLoop, limited: boolean = false): number {
     const conf = this.#consumer.config.consumer;
     if (res.highWatermark >= 0) this.#highWaterMark = res.highWatermark;
-    if (res.errorCode !== 0) return this._fail(res.errorCode, loop);
-    if (this.#paused || this.#closed) return; // a fetch in flight when pause() was called: refetched on resume
+    if (res.errorCode !== 0) {
+      this._fail(res.errorCode, loop);
+      return 0;
+    }
+    if (this.#paused || this.#closed) return 0; // a fetch in flight when pause() was called: refetched on resume
     const diverging = res.divergingEpoch;
     if (diverging && diverging.epoch >= 0) {
       // Fetch v12+ (KIP-320 with lastFetchedEpoch): the leader's log diverges from what we fetched;
@@ -356,10 +400,10 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
           this.#diverging = false;
           this._loop?.wake();
         });
-      return;
+      return 0;
     }
     const records = res.records;
-    if (!records || records.length === 0) return;
+    if (!records || records.length === 0) return 0;
     // a corrupt batch does not cost the valid batches before it: they are delivered, then it is reported
     const decoded = decodeRecordBatchesUntilError(records, { maxDecompressedBytes: Math.max(64 * 1024 * 1024, conf.fetch.max * 4) });
     const readCommitted = conf.isolationLevel === 1;
@@ -430,6 +474,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
             leaderEpoch: batch.partitionLeaderEpoch,
           };
           if (r.offset >= this.#windowFrom && r.offset < this.#windowTo) this.#stamps!.set(msg, this.#resets);
+          if (this.#interceptors) this.#intercept(msg);
           seg.pushed++;
           this.#messages.push(msg);
           delivered++;
@@ -451,7 +496,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
       // damaged copy); if it stays bad, it is reported again each time, never skipped silently
       if (delivered > 0) this.#maxBytes = conf.fetch.default;
       this._corrupt(decoded.error);
-      return;
+      return delivered;
     }
     if (delivered === 0 && decoded.batches.length === 0 && decoded.partialTrailing && (!limited || records.length >= this.#maxBytes)) {
       // one record batch is larger than what we asked for: ask for more (up to fetch.max). When the
@@ -466,6 +511,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     } else if (delivered > 0) {
       this.#maxBytes = this.#consumer.config.consumer.fetch.default;
     }
+    return delivered;
   }
 
   /** @internal a partition-level error code in a Fetch answer */
@@ -482,7 +528,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
     this._error(err);
     if (REFRESH_METADATA.has(code) || (err.retriable && code !== KError.CorruptMessage)) {
       // find the leader again; _reassign waits consumer.retry.backoff before each attempt
-      this.#consumer._reassign(this, loop);
+      this.#consumer._reassign(this, loop, err.message);
     } else if (code === KError.CorruptMessage || code === KError.Unknown) {
       // as Java: the same broker may serve it next time; back off, then fetch again
       this.#retryLater();
@@ -496,10 +542,27 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal reports an error on errors() (bounded: the oldest waiting one is dropped when full) */
   _error(err: Error): void {
-    if (!this.#consumer.config.consumer.return.errors || this.#errors.closed) return;
+    if (!this.#consumer.config.consumer.return.errors) {
+      // Sarama logs what it does not return: so does Samsa, at warn, with the count so far
+      this.#unreportedErrors++;
+      this.#consumer._log.warn("consumer error (not on errors(): consumer.return.errors is off)", {
+        topic: this.topic,
+        partition: this.partition,
+        count: this.#unreportedErrors,
+        error: err,
+      });
+      return;
+    }
+    if (this.#errors.closed) return;
     if (this.#errors.length >= this.#errorCap) {
       void this.#errors.next(); // takes the oldest at once (it is queued, so next() does not wait)
       this.#droppedErrors++;
+      this.#consumer._log.warn("consumer error dropped: errors() is full (channelBufferSize), the oldest goes", {
+        topic: this.topic,
+        partition: this.partition,
+        dropped: this.#droppedErrors,
+        error: err,
+      });
     }
     this.#errors.push(new ConsumerError(this.topic, this.partition, err));
   }

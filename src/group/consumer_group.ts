@@ -38,6 +38,7 @@ import {
 } from "./membership.ts";
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 import { sleep } from "../util/sleep.ts";
+import type { ConsumerGroupMetadata } from "../producer/transaction.ts";
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
 export interface ConsumerGroupHandler {
@@ -118,6 +119,16 @@ export class ConsumerGroupSession {
   /** Generation id (classic protocol) or member epoch (consumer protocol). */
   get generationId(): number {
     return this.#membership.identity().generation;
+  }
+
+  /**
+   * The member's identity as of now (group id, generation, member id, instance id), for
+   * `AsyncProducer.sendOffsetsToTransaction`: a member fenced by a later rebalance cannot commit
+   * offsets into a transaction with it (KIP-447).
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const id = this.#membership.identity();
+    return { groupId: this.#om.group, generationId: id.generation, memberId: id.memberId, groupInstanceId: id.instanceId };
   }
 
   /** The partitions claimed right now, by topic. */

@@ -18,11 +18,17 @@
  * returns a promise that resolves when there is room. Never reading the result channels therefore
  * stalls the producer, as in Sarama.
  *
+ * Transactions (`producer.transaction.id`): `initTransactions()` once, then
+ * `beginTransaction()`, `send()`, optionally `sendOffsetsToTransaction()`, and
+ * `commitTransaction()` or `abortTransaction()`; the state machine and the coordinator requests
+ * live in `transaction.ts`, on top of the same per-partition sequences. A record sent outside a
+ * transaction, or after the transaction failed, fails at once with the reason.
+ *
  * @module
  */
 import { Client, type TopicMetadata } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
-import { ErrDeliveryTimeout, ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
+import { ConfigurationError, ErrDeliveryTimeout, ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
 import { kafkaError } from "../broker.ts";
 import { Channel } from "../util/channel.ts";
@@ -41,6 +47,8 @@ import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch } from "./p
 import { BrokerSink, type PartitionAnswer, type ProducerCore } from "./sink.ts";
 import { judgeAttempt } from "./outcome.ts";
 import { Recovery } from "./recovery.ts";
+import { type ConsumerGroupMetadata, TransactionManager, type TxnHost, type TxnOffset } from "./transaction.ts";
+import { ErrTransactionAborted, type TxnStatus } from "./txn_status.ts";
 
 /** Options of {@link AsyncProducer.close} and {@link AsyncProducer.flush}. */
 export interface ProducerWaitOptions {
@@ -49,6 +57,22 @@ export interface ProducerWaitOptions {
    * `errors()` or in its rejection); `flush()` rejects with {@link ErrFlushTimeout}.
    */
   timeout?: number;
+}
+
+/**
+ * Settings of one producer over those of its client (for `fromClient`): many producers, each with
+ * its own transactional id, can share one client.
+ */
+export interface ProducerOptions {
+  /**
+   * Overrides `producer.transaction.id`. A non-empty id makes the producer transactional, and
+   * idempotent whatever the client's `producer.idempotent` says (a transaction needs it).
+   */
+  transactionalId?: string;
+  /** Overrides `producer.transaction.timeout` (ms). */
+  transactionTimeout?: number;
+  /** Overrides `producer.partitioner`. */
+  partitioner?: Config["producer"]["partitioner"];
 }
 
 // A flush() waiting for every record of its generation (and older) to have a result.
@@ -89,6 +113,8 @@ export class AsyncProducer {
   readonly client: Client;
   /** Whether the idempotent protocol is used. */
   readonly idempotent: boolean;
+  #txn: TransactionManager | undefined;
+  #lostSequences = false; // a sequenced batch of a transaction failed (TV1 then needs a new epoch)
   #ownsClient: boolean;
   #successes: Channel<ProducerMessage>;
   #errors: Channel<ProducerError>;
@@ -119,14 +145,19 @@ export class AsyncProducer {
     flushing: () => this.#flushing(),
     onResult: (b, answer, err, unsent) => this.#onResult(b, answer, err, unsent),
     countRequest: (batches, records, retries) => this.#countRequest(batches, records, retries),
+    transactionalId: null,
+    mayProduce: (tp) => this.#txn === undefined || this.#txn.mayProduce(tp),
+    produceVersionCap: () => (this.#txn === undefined || this.#txn.transactionV2 ? undefined : 11),
   };
 
-  private constructor(client: Client, ownsClient: boolean) {
+  private constructor(client: Client, ownsClient: boolean, options: ProducerOptions = {}) {
     this.client = client;
-    this.config = client.config();
+    this.config = withOptions(client.config(), options);
     this.#ownsClient = ownsClient;
     this.idempotent = this.config.producer.idempotent;
-    this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent };
+    const txnId = this.config.producer.transaction.id;
+    this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent, transactionalId: txnId || null };
+    if (txnId) this.#txn = new TransactionManager(this.#txnHost(), txnId);
     this.#interceptors = this.config.producer.interceptors as ProducerInterceptor[];
     this.#successes = new Channel<ProducerMessage>((m) => this.#release(sizeOf(m)));
     this.#errors = new Channel<ProducerError>((e) => this.#release(sizeOf(e.msg)));
@@ -134,7 +165,56 @@ export class AsyncProducer {
       closed: () => this.#closed,
       sinkFor: (id) => this.#sink(id),
       fail: (records, err) => this.failed(records, err),
+      transactional: () => this.#txn !== undefined,
     });
+  }
+
+  // What the transaction manager sees of this producer.
+  #txnHost(): TxnHost {
+    return {
+      client: this.client,
+      config: this.config,
+      flush: () => this.flush(),
+      abortUnsent: (err) => this.#abortUnsent(err),
+      lostSequences: () => this.#lostSequences,
+      drained: () => Promise.all(this.#partitions().map((tp) => tp.whenDrained())).then(() => {}),
+      setProducerId: (pid) => {
+        this.#recovery.pid = pid;
+        this.#lostSequences = false;
+        // a new epoch restarts every partition's sequences: holes of the old one no longer matter
+        for (const tp of this.#partitions()) if (tp.unacked === 0) tp.holeOrdinal = Infinity;
+      },
+      wake: (tps) => {
+        for (const tp of tps) {
+          if (tp.blocked) continue;
+          if (tp.sink) tp.sink.wake();
+          else this.recover(tp);
+        }
+      },
+      closed: () => this.#closed,
+    };
+  }
+
+  #partitions(): PartitionState[] {
+    const out: PartitionState[] = [];
+    for (const view of this.#topics.values()) for (const tp of view.parts) if (tp) out.push(tp);
+    return out;
+  }
+
+  // Fails every record of the transaction that was not sent yet: waiting for metadata, queued, or
+  // waiting for a retry (a batch in flight is decided by its answer).
+  #abortUnsent(err: Error): void {
+    for (const [topic, recs] of this.#waitingTopics) {
+      this.#waitingTopics.set(topic, []);
+      this.failed(recs, err);
+    }
+    for (const tp of this.#partitions()) {
+      const retry = tp.retry;
+      tp.retry = [];
+      for (const b of retry) this.#failBatch(b, err);
+      const queued = tp.takeAll();
+      if (queued.length > 0) this.failed(queued, err);
+    }
   }
 
   /** Connects a new client and a producer on it; `close()` closes both. */
@@ -149,14 +229,101 @@ export class AsyncProducer {
   }
 
   /** A producer on an existing client; closing the producer leaves the client open. */
-  static fromClient(client: Client): Promise<AsyncProducer> {
-    return AsyncProducer.#start(client, false);
+  static fromClient(client: Client, options: ProducerOptions = {}): Promise<AsyncProducer> {
+    return AsyncProducer.#start(client, false, options);
   }
 
-  static async #start(client: Client, owns: boolean): Promise<AsyncProducer> {
-    const p = new AsyncProducer(client, owns);
-    if (p.idempotent) await p.#recovery.initProducerId();
+  static async #start(client: Client, owns: boolean, options: ProducerOptions = {}): Promise<AsyncProducer> {
+    const p = new AsyncProducer(client, owns, options);
+    // a transactional producer gets its id from initTransactions()
+    if (p.idempotent && p.#txn === undefined) await p.#recovery.initProducerId();
     return p;
+  }
+
+  /** Whether `producer.transaction.id` is set. */
+  get isTransactional(): boolean {
+    return this.#txn !== undefined;
+  }
+
+  /** The transactional status bits ({@link TxnStatus}); 0 for a producer that is not transactional. */
+  txnStatus(): TxnStatus {
+    return this.#txn?.status() ?? 0;
+  }
+
+  /**
+   * Whether the transaction coordinator speaks transaction protocol v2 (KIP-890 part 2, Kafka 4.0+
+   * with `transaction.version` 2): partitions and offsets join the transaction implicitly and every
+   * transaction end bumps the epoch. Known after `initTransactions()`.
+   */
+  get transactionV2(): boolean {
+    return this.#txn?.transactionV2 ?? false;
+  }
+
+  /** @internal use transaction protocol v1 (explicit AddPartitionsToTxn/AddOffsetsToTxn) even on a TV2 cluster; before initTransactions(). */
+  _useTransactionV1(): void {
+    this.#transactional().forceV1 = true;
+  }
+
+  #transactional(): TransactionManager {
+    if (this.#txn === undefined) throw new SamsaError("kafka: transactional method called on a producer without producer.transaction.id");
+    if (this.#closing) throw new ErrShuttingDown("the producer is closed");
+    return this.#txn;
+  }
+
+  /**
+   * Registers the transactional id with its coordinator (InitProducerId): waits until a previous
+   * instance's open transaction is finished, fences every older instance (their next call fails
+   * with PRODUCER_FENCED), and gets the producer id and epoch. Call once, before the first
+   * transaction.
+   *
+   * @example
+   * ```ts
+   * import { AsyncProducer } from "./async_producer.ts";
+   * const p = await AsyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "billing-1" } } });
+   * await p.initTransactions();
+   * p.beginTransaction();
+   * p.send({ topic: "invoices", value: "..." });
+   * await p.commitTransaction(); // resolves once every record is acknowledged and the commit is written
+   * ```
+   */
+  initTransactions(): Promise<void> {
+    return this.#transactional().initTransactions();
+  }
+
+  /** Opens a transaction. Throws `ErrTransactionState` if not READY, the fatal error after one. */
+  beginTransaction(): void {
+    this.#transactional().beginTransaction();
+  }
+
+  /**
+   * Commits the open transaction once every record sent in it is acknowledged. Rejects with the
+   * error of a record that failed (the status is then `AbortableError`: call `abortTransaction()`),
+   * with `ErrTransactionAborted` if the broker aborted it (it outlived `producer.transaction.timeout`),
+   * or with a fatal error (e.g. PRODUCER_FENCED) that every later call repeats.
+   */
+  commitTransaction(): Promise<void> {
+    return this.#transactional().commitTransaction();
+  }
+
+  /**
+   * Aborts the open (or failed) transaction: records not sent yet fail with
+   * `ErrTransactionAborted`, the ones in flight are waited for, and the broker writes abort markers,
+   * so read_committed consumers never see any of its records.
+   */
+  abortTransaction(): Promise<void> {
+    return this.#transactional().abortTransaction();
+  }
+
+  /**
+   * Commits consumed offsets as part of the open transaction (AddOffsetsToTxn + TxnOffsetCommit):
+   * they count only if the transaction commits. `group` carries the member id and generation
+   * (`ConsumerGroupSession.groupMetadata()`), so that a member fenced by a rebalance cannot commit
+   * (the transaction then fails with ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID and must be aborted);
+   * a bare group id skips that check. Each offset is the next one to read (last processed + 1).
+   */
+  sendOffsetsToTransaction(offsets: readonly TxnOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const meta = typeof group === "string" ? { groupId: group, generationId: -1, memberId: "", groupInstanceId: null } : group;
+    return this.#transactional().sendOffsetsToTransaction(offsets, meta);
   }
 
   /** Producer id and epoch in use (-1/-1 when not idempotent). */
@@ -167,6 +334,11 @@ export class AsyncProducer {
   // ProducerCore: the id and epoch new sequences are taken under.
   #currentProducerId(): ProducerIdAndEpoch | undefined {
     return this.idempotent ? this.#recovery.pid : undefined;
+  }
+
+  /** The transactional id, or "" when not transactional. */
+  get transactionalId(): string {
+    return this.#txn?.transactionalId ?? "";
   }
 
   /** Delivered messages (only with `producer.return.successes`). */
@@ -222,6 +394,11 @@ export class AsyncProducer {
     this.#hold(msg, rec.size);
     if (this.#closing) {
       this.#failMessage(msg, done, new ErrShuttingDown());
+      return;
+    }
+    const refusal = this.#txn?.sendRefusal();
+    if (refusal) {
+      this.#failMessage(msg, done, refusal);
       return;
     }
     if (rec.size - RECORD_OVERHEAD > this.config.producer.maxMessageBytes) {
@@ -301,6 +478,12 @@ export class AsyncProducer {
       }
       tp = choices[i];
       msg.partition = tp.partition;
+      if (this.#txn) {
+        if (this.#txn.state !== "IN_TRANSACTION" && this.#txn.state !== "COMMITTING") {
+          throw this.#txn.sendRefusal() ?? new ErrTransactionAborted("the transaction ended before the record was routed");
+        }
+        this.#txn.addPartition(tp);
+      }
       // encoded once, here, into the partition's open batch
       const p = this.config.producer;
       const bytes = tp.append(rec, msg, p.maxMessageBytes, p.flush.maxMessages > 0 ? p.flush.maxMessages : Infinity);
@@ -356,6 +539,7 @@ export class AsyncProducer {
       let tp = view.parts[p.id];
       if (!tp) {
         tp = new PartitionState(md.name, p.id);
+        tp.transactional = this.#txn !== undefined;
         view.parts[p.id] = tp;
       }
       tp.topicId = md.topicId;
@@ -389,6 +573,7 @@ export class AsyncProducer {
 
   #failRecord(rec: PendingRecord, err: Error): void {
     if (rec.settled) return;
+    this.#txn?.recordFailed(err); // a transaction with a lost record cannot commit
     this.#settle(rec);
     this.#failMessage(rec.msg, rec.done, err);
   }
@@ -439,6 +624,13 @@ export class AsyncProducer {
     b.attempts++;
     b.lastCode = code;
     b.maybeWritten ||= outcome.maybeWritten;
+    const refusal = this.#txn?.retryRefusal();
+    if (refusal) {
+      // its transaction is aborting or failed: never sent again (it would land after the transaction ended)
+      this.#failBatch(b, outcome.retriable ? refusal : error);
+      this.recover(tp);
+      return;
+    }
     // Splitting or trimming changes the batch's sequence range: only for a batch surely not in the
     // log (a maybe-written one would no longer match the broker's duplicate window)
     if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1 && !b.maybeWritten) {
@@ -474,6 +666,7 @@ export class AsyncProducer {
   // A sequenced batch that fails for good and is certainly not in the log leaves a hole.
   #failBatch(b: ProducerBatch, err: Error): void {
     b.done = true;
+    if (this.#txn && b.baseSequence >= 0) this.#lostSequences = true;
     b.builder.release();
     if (this.idempotent && !b.maybeWritten) b.tp.markHole(b);
     this.failed(b.records, err);
@@ -614,12 +807,25 @@ export class AsyncProducer {
   }
 
   /**
-   * Flushes, waits for every message to be delivered or failed, closes the result channels, and
+   * Aborts an open transaction (as Sarama does; its unsent records fail with
+   * `ErrTransactionAborted`), flushes, waits for every message to be delivered or failed, closes the result channels, and
    * rejects with {@link ProducerErrors} listing failures nobody read from `errors()`. With
    * `timeout`, every message still undelivered at the deadline fails with `ErrShuttingDown`, so it
    * returns by then. Successes nobody read stay readable on `successes()` until it ends.
    */
   async close(options: ProducerWaitOptions = {}): Promise<void> {
+    const st = this.#txn?.state;
+    if (!this.#closing && (st === "IN_TRANSACTION" || st === "ABORTABLE_ERROR")) {
+      // Sarama's Close: an open transaction is aborted, so read_committed consumers need not wait
+      // for the broker's transaction timeout (failures are ignored: the broker aborts it then)
+      const abort = this.#txn!.abortTransaction().catch(() => {});
+      if (options.timeout === undefined) await abort;
+      else {
+        let t: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([abort, new Promise<void>((r) => (t = setTimeout(r, options.timeout)))]);
+        clearTimeout(t);
+      }
+    }
     this.asyncClose();
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (this.#outstanding > 0) {
@@ -661,6 +867,33 @@ export class AsyncProducer {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+// The client's config with a producer's own overrides (validated like the config itself).
+function withOptions(config: Readonly<Config>, options: ProducerOptions): Readonly<Config> {
+  if (options.transactionalId === undefined && options.partitioner === undefined && options.transactionTimeout === undefined) return config;
+  const p = config.producer;
+  const id = options.transactionalId ?? p.transaction.id;
+  if (typeof id !== "string") throw new ConfigurationError("transactionalId", "must be a string");
+  if (id !== "" && !p.idempotent) {
+    // a transactional producer is idempotent: it needs what idempotence needs
+    if (p.requiredAcks !== -1) throw new ConfigurationError("transactionalId", "requires producer.requiredAcks = WaitForAll (-1)");
+    if (config.net.maxOpenRequests > 5) throw new ConfigurationError("transactionalId", "requires net.maxOpenRequests <= 5");
+  }
+  if (options.partitioner !== undefined && typeof options.partitioner !== "function") {
+    throw new ConfigurationError("partitioner", "must be a function (topic) => Partitioner");
+  }
+  const timeout = options.transactionTimeout ?? p.transaction.timeout;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1) {
+    throw new ConfigurationError("transactionTimeout", `must be an integer between 1 and ${2 ** 31 - 1}, got ${String(timeout)}`);
+  }
+  const producer = Object.freeze({
+    ...p,
+    idempotent: p.idempotent || id !== "",
+    partitioner: options.partitioner ?? p.partitioner,
+    transaction: Object.freeze({ ...p.transaction, id, timeout }),
+  });
+  return Object.freeze({ ...config, producer });
 }
 
 const te = new TextEncoder();

@@ -116,6 +116,8 @@ export class PartitionState {
   blocked = false;
   /** Leader's broker id, -1 when unknown. */
   leader = -1;
+  /** Batches are stamped transactional (the producer has a transactional id). */
+  transactional = false;
   /** The sink of the leader. */
   sink: BrokerSink | undefined;
   /** Failed attempts in a row (exponential backoff). */
@@ -317,7 +319,7 @@ export class PartitionState {
 
 /** The producer fields a batch is sealed with. */
 export function stampOf(b: ProducerBatch): BatchStamp {
-  return { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, isTransactional: false };
+  return { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, isTransactional: b.tp.transactional };
 }
 
 // Re-encodes the records of a sealed batch that `keep` accepts (a rare path: splits and trims).

@@ -33,6 +33,12 @@ export interface RecoveryHost {
   sinkFor(brokerId: number): BrokerSink;
   /** Records failed for good. */
   fail(records: PendingRecord[], err: Error): void;
+  /**
+   * Whether the producer is transactional: an epoch bump (InitProducerId with the transactional
+   * id) would abort the open transaction, so a hole fails what follows it instead, and the
+   * transaction must abort (it bumps the epoch).
+   */
+  transactional(): boolean;
 }
 
 // Answers to InitProducerId with an id and epoch after which a fresh id must be asked for.
@@ -117,6 +123,14 @@ export class Recovery {
     if (head && head.baseSequence >= 0 && SEQUENCE_ERRORS.has(head.lastCode)) tp.markHole(head);
     if (!tp.needsNewEpoch()) return true;
     if (!tp.hasWork()) return true; // the next record sent here starts recovery again
+    if (this.#host.transactional()) {
+      const code = head && head.lastCode !== 0 ? head.lastCode : KError.OutOfOrderSequenceNumber;
+      const records = tp.retry.flatMap((b) => b.records).concat(tp.takeAll());
+      for (const b of tp.retry) b.done = true;
+      tp.retry = [];
+      this.#host.fail(records, kafkaError(code, `produce to ${tp.topic}/${tp.partition} in a transaction`));
+      return true;
+    }
     try {
       await this.bump({ id: tp.producerId, epoch: tp.producerEpoch });
     } catch (e) {

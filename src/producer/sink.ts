@@ -35,6 +35,12 @@ export interface ProducerCore {
   onResult(batch: ProducerBatch, answer: PartitionAnswer | undefined, err: Error | undefined, unsent: boolean): void;
   /** Counts a Produce request about to be sent. */
   countRequest(batches: number, records: number, retries: number): void;
+  /** The transactional id Produce requests carry (null when not transactional). */
+  readonly transactionalId: string | null;
+  /** Whether a partition's batches may be sent now (a transaction may first have to add it). */
+  mayProduce(tp: PartitionState): boolean;
+  /** The highest Produce version allowed (transaction protocol v1: 11), or undefined: any. */
+  produceVersionCap(): number | undefined;
 }
 
 /** Batches partitions led by one broker into Produce requests. */
@@ -125,7 +131,7 @@ export class BrokerSink {
 
   // The batch a partition offers to the next request, if any.
   #offer(tp: PartitionState, maxRecords: number): ProducerBatch | undefined {
-    if (tp.blocked) return undefined;
+    if (tp.blocked || !this.#core.mayProduce(tp)) return undefined;
     const idempotent = this.#core.idempotent;
     // until the broker surely knows this producer here, one batch at a time (see PartitionState)
     if (idempotent && tp.inflight.length > 0 && !tp.confirmed(Date.now())) return undefined;
@@ -205,7 +211,7 @@ export class BrokerSink {
       t.partitionData.push({ index: b.tp.partition, records: b.encoded! });
     }
     const req: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.#core.transactionalId,
       acks: config.producer.requiredAcks,
       timeoutMs: config.producer.timeout,
       topicData: [...byTopic.values()],
@@ -216,7 +222,8 @@ export class BrokerSink {
     try {
       const broker: Broker = await client.broker(this.brokerId, "produce");
       unsent = false;
-      res = await broker.request(Produce, req);
+      const cap = this.#core.produceVersionCap();
+      res = await broker.request(Produce, req, cap === undefined ? undefined : { version: Math.min(broker.versionFor(Produce), cap) });
     } catch (e) {
       failure = e as Error;
       if (failure instanceof ErrNotConnected || failure instanceof PacketEncodingError) unsent = true;

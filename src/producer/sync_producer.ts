@@ -7,8 +7,10 @@
  */
 import type { Client } from "../client.ts";
 import type { ConfigOverrides } from "../config.ts";
-import { AsyncProducer, type ProducerWaitOptions } from "./async_producer.ts";
+import { AsyncProducer, type ProducerOptions, type ProducerWaitOptions } from "./async_producer.ts";
 import { ProducerError, ProducerErrors, type ProducerMessage } from "./message.ts";
+import type { ConsumerGroupMetadata, TxnOffset } from "./transaction.ts";
+import type { TxnStatus } from "./txn_status.ts";
 
 /**
  * Produces messages and waits for each acknowledgement.
@@ -34,13 +36,62 @@ export class SyncProducer {
   }
 
   /** A producer on an existing client; closing the producer leaves the client open. */
-  static async fromClient(client: Client): Promise<SyncProducer> {
-    return new SyncProducer(await AsyncProducer.fromClient(client));
+  static async fromClient(client: Client, options: ProducerOptions = {}): Promise<SyncProducer> {
+    return new SyncProducer(await AsyncProducer.fromClient(client, options));
   }
 
   /** The underlying async producer (for `flush()`, `bufferedBytes`, producer id). */
   get asyncProducer(): AsyncProducer {
     return this.#async;
+  }
+
+  /** Whether `producer.transaction.id` is set. */
+  get isTransactional(): boolean {
+    return this.#async.isTransactional;
+  }
+
+  /** The transactional status bits (see {@link AsyncProducer.txnStatus}). */
+  txnStatus(): TxnStatus {
+    return this.#async.txnStatus();
+  }
+
+  /** See {@link AsyncProducer.initTransactions}. */
+  initTransactions(): Promise<void> {
+    return this.#async.initTransactions();
+  }
+
+  /** See {@link AsyncProducer.beginTransaction}. */
+  beginTransaction(): void {
+    this.#async.beginTransaction();
+  }
+
+  /**
+   * Commits once every message of the transaction is acknowledged (see
+   * {@link AsyncProducer.commitTransaction}).
+   *
+   * @example
+   * ```ts
+   * import { SyncProducer } from "./sync_producer.ts";
+   * const p = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "tx-1" } } });
+   * await p.initTransactions();
+   * p.beginTransaction();
+   * await p.sendMessages([{ topic: "t", value: "a" }, { topic: "t", value: "b" }]);
+   * await p.commitTransaction();
+   * await p.close();
+   * ```
+   */
+  commitTransaction(): Promise<void> {
+    return this.#async.commitTransaction();
+  }
+
+  /** See {@link AsyncProducer.abortTransaction}. */
+  abortTransaction(): Promise<void> {
+    return this.#async.abortTransaction();
+  }
+
+  /** See {@link AsyncProducer.sendOffsetsToTransaction}. */
+  sendOffsetsToTransaction(offsets: readonly TxnOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    return this.#async.sendOffsetsToTransaction(offsets, group);
   }
 
   /** Sends one message; resolves with where it landed, rejects with a {@link ProducerError}. */

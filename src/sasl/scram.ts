@@ -19,6 +19,10 @@ export type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-512";
 /** The lowest iteration count accepted from a server (Kafka's own minimum). */
 export const SCRAM_MIN_ITERATIONS: number = 4096;
 
+// The highest iteration count accepted from a server: Kafka's own maximum (a broker cannot store a
+// credential with more). A server asking for more would have the client spin PBKDF2 for minutes.
+const SCRAM_MAX_SERVER_ITERATIONS = 16384;
+
 const HASH: Record<ScramMechanism, { name: "SHA-256" | "SHA-512"; bits: number }> = {
   "SCRAM-SHA-256": { name: "SHA-256", bits: 256 },
   "SCRAM-SHA-512": { name: "SHA-512", bits: 512 },
@@ -157,6 +161,9 @@ export function scramExchange(
         }
         if (iterations < SCRAM_MIN_ITERATIONS) {
           throw new ScramError(`the server asks for ${iterations} iterations, below the minimum of ${SCRAM_MIN_ITERATIONS}`);
+        }
+        if (iterations > SCRAM_MAX_SERVER_ITERATIONS) {
+          throw new ScramError(`the server asks for ${iterations} iterations, above Kafka's maximum of ${SCRAM_MAX_SERVER_ITERATIONS}`);
         }
         const salted = await scramSaltedPassword(mechanism, password, fromBase64(salt, "salt"), iterations);
         const clientKey = await hmac(hash, salted, utf8.encode("Client Key"));

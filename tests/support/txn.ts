@@ -1,85 +1,54 @@
 /**
- * A hand-rolled transactional producer for tests (the library's producer is not transactional yet):
- * InitProducerId with a transactional id, AddPartitionsToTxn, transactional Produce, EndTxn.
+ * A transaction for tests that need one open or finished at a precise point (read_committed, LSO,
+ * admin's transaction listings), on the library's own transactional producer: `init()`, any
+ * number of `send()`s (the first opens the transaction), `end(commit)`.
  */
 import type { Client } from "../../src/client.ts";
-import { kafkaError } from "../../src/broker.ts";
-import { encodeRecordBatch } from "../../src/protocol/records.ts";
-import { Writer } from "../../src/protocol/writer.ts";
-import { waitFor } from "./wait.ts";
-
-const te = new TextEncoder();
+import { newManualPartitioner } from "../../src/producer/partitioner.ts";
+import { SyncProducer } from "../../src/producer/sync_producer.ts";
+import { TxnStatus } from "../../src/producer/txn_status.ts";
 
 export class TestTransaction {
   #client: Client;
   #id: string;
-  #pid = -1;
-  #epoch = -1;
-  #sequence = new Map<string, number>();
+  #producer: SyncProducer | undefined;
 
   constructor(client: Client, transactionalId: string) {
     this.#client = client;
     this.#id = transactionalId;
   }
 
-  async init(): Promise<void> {
-    await waitFor(async () => {
-      const coordinator = await this.#client.transactionCoordinator(this.#id);
-      const res = await coordinator.initProducerId({ transactionalId: this.#id, transactionTimeoutMs: 30_000, producerId: -1, producerEpoch: -1 });
-      if (res.errorCode !== 0) return false; // coordinator loading: try again
-      this.#pid = res.producerId;
-      this.#epoch = res.producerEpoch;
-      return true;
-    }, 30_000, "InitProducerId");
+  /** The producer (after `init()`). */
+  get producer(): SyncProducer {
+    if (!this.#producer) throw new Error("TestTransaction: call init() first");
+    return this.#producer;
   }
 
-  /** Sends `values` to topic/partition inside the open transaction (adds the partition first). */
-  async send(topic: string, partition: number, values: string[]): Promise<void> {
-    // CONCURRENT_TRANSACTIONS (51) while the previous transaction's markers are being written: retry
-    await waitFor(async () => {
-      const coordinator = await this.#client.transactionCoordinator(this.#id);
-      const add = await coordinator.addPartitionsToTxn({
-        v3AndBelowTransactionalId: this.#id,
-        v3AndBelowProducerId: this.#pid,
-        v3AndBelowProducerEpoch: this.#epoch,
-        v3AndBelowTopics: [{ name: topic, partitions: [partition] }],
-      });
-      const code = add.resultsByTopicV3AndBelow?.[0]?.resultsByPartition[0]?.partitionErrorCode ?? 0;
-      if (code === 51) return false;
-      if (code !== 0) throw new Error(`AddPartitionsToTxn: error ${code}`);
-      return true;
-    }, 30_000, "AddPartitionsToTxn");
-    const key = `${topic}/${partition}`;
-    const seq = this.#sequence.get(key) ?? 0;
-    this.#sequence.set(key, seq + values.length);
-    const w = new Writer();
-    encodeRecordBatch(w, {
-      producerId: this.#pid,
-      producerEpoch: this.#epoch,
-      baseSequence: seq,
-      isTransactional: true,
-      records: values.map((v) => ({ key: null, value: te.encode(v), timestamp: Date.now() })),
-    });
-    const leader = await this.#client.leader(topic, partition);
-    const md = await this.#client.topicMetadata(topic);
-    const res = await leader.produce({
+  async init(): Promise<void> {
+    this.#producer = await SyncProducer.fromClient(this.#client, {
       transactionalId: this.#id,
-      acks: -1,
-      timeoutMs: 10_000,
-      topicData: [{ name: topic, topicId: md.topicId, partitionData: [{ index: partition, records: w.toBytes() }] }],
+      transactionTimeout: 30_000,
+      partitioner: newManualPartitioner,
     });
-    const err = res?.responses[0]?.partitionResponses[0]?.errorCode ?? 0;
-    if (err !== 0) throw new Error(`Produce: error ${err}`);
+    await this.#producer.initTransactions();
+  }
+
+  /** Sends `values` to topic/partition inside the open transaction (opens one if needed); resolves once acknowledged. */
+  async send(topic: string, partition: number, values: string[]): Promise<void> {
+    const p = this.producer;
+    if (p.txnStatus() & TxnStatus.Ready) p.beginTransaction();
+    await p.sendMessages(values.map((value) => ({ topic, partition, value })));
   }
 
   /** Commits or aborts; the next `send` opens a new transaction. */
   async end(commit: boolean): Promise<void> {
-    const coordinator = await this.#client.transactionCoordinator(this.#id);
-    const res = await coordinator.endTxn({ transactionalId: this.#id, producerId: this.#pid, producerEpoch: this.#epoch, committed: commit });
-    if (res.errorCode !== 0) throw kafkaError(res.errorCode, "EndTxn");
-    if (res.producerEpoch >= 0 && res.producerEpoch !== this.#epoch) {
-      this.#epoch = res.producerEpoch; // KIP-890: EndTxn v5 bumps the epoch, sequences restart
-      this.#sequence.clear();
-    }
+    const p = this.producer;
+    if (commit) await p.commitTransaction();
+    else await p.abortTransaction();
+  }
+
+  /** Closes the producer (the client stays open). */
+  async close(): Promise<void> {
+    await this.#producer?.close();
   }
 }

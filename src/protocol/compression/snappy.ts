@@ -3,6 +3,10 @@
  * (magic `82 53 4E 41 50 50 59 00`, version, compat, then length-prefixed blocks). Reading accepts
  * framed and raw snappy; the declared uncompressed length is checked before allocating.
  *
+ * Decompression is our own, bounds-checked: snappyjs's decoder reads a 4-byte literal length as a
+ * signed int, so a corrupt block (length bytes `f0 ff ff ff`) moves its read position backwards
+ * and it loops forever; it also ignores copies that point before the output or past its end.
+ *
  * @module
  */
 import snappyjs from "snappyjs";
@@ -11,7 +15,6 @@ import { PacketDecodingError } from "../../errors.ts";
 // snappyjs returns the input's kind (Uint8Array in, Uint8Array out); its types say more
 const snappy = snappyjs as unknown as {
   compress(b: Uint8Array): Uint8Array;
-  uncompress(b: Uint8Array, maxLength?: number): Uint8Array;
 };
 
 const XERIAL = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
@@ -34,13 +37,67 @@ function declaredLength(b: Uint8Array, at: number, end: number): number {
   throw new PacketDecodingError("snappy: bad length header");
 }
 
+function corrupt(what: string): never {
+  throw new PacketDecodingError(`snappy: corrupt block: ${what}`);
+}
+
+// A raw snappy block: uvarint length, then literal and copy elements, every one checked against
+// the input and the declared output (which must come out exactly).
 function rawUncompress(b: Uint8Array, max: number): Uint8Array {
-  if (declaredLength(b, 0, b.length) > max) throw new PacketDecodingError("snappy: output exceeds the decompressed size limit");
-  try {
-    return snappy.uncompress(b, max);
-  } catch (e) {
-    throw new PacketDecodingError(`snappy: ${(e as Error).message}`);
+  const len = declaredLength(b, 0, b.length);
+  if (len > max) throw new PacketDecodingError("snappy: output exceeds the decompressed size limit");
+  let pos = 0;
+  while (b[pos] >= 0x80) pos++;
+  pos++;
+  const out = new Uint8Array(len);
+  let o = 0;
+  while (pos < b.length) {
+    const c = b[pos++];
+    const tag = c & 3;
+    if (tag === 0) { // literal: length - 1 in the tag, or in the 1-4 bytes after it
+      let n = c >>> 2;
+      if (n >= 60) {
+        const extra = n - 59;
+        if (pos + extra > b.length) corrupt("truncated literal length");
+        n = 0;
+        for (let k = 0; k < extra; k++) n += b[pos + k] * 2 ** (8 * k);
+        pos += extra;
+      }
+      n += 1;
+      if (n > b.length - pos) corrupt("literal past the end of the input");
+      if (n > len - o) corrupt("literal past the declared length");
+      if (n < 32) for (let k = 0; k < n; k++) out[o + k] = b[pos + k];
+      else out.set(b.subarray(pos, pos + n), o);
+      pos += n;
+      o += n;
+      continue;
+    }
+    let n: number, off: number;
+    if (tag === 1) { // copy, 1-byte offset (+ 3 bits of the tag)
+      if (pos + 1 > b.length) corrupt("truncated copy");
+      n = ((c >>> 2) & 7) + 4;
+      off = ((c >>> 5) << 8) | b[pos];
+      pos += 1;
+    } else if (tag === 2) { // copy, 2-byte offset
+      if (pos + 2 > b.length) corrupt("truncated copy");
+      n = (c >>> 2) + 1;
+      off = b[pos] | (b[pos + 1] << 8);
+      pos += 2;
+    } else { // copy, 4-byte offset
+      if (pos + 4 > b.length) corrupt("truncated copy");
+      n = (c >>> 2) + 1;
+      off = (b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16)) + b[pos + 3] * 2 ** 24;
+      pos += 4;
+    }
+    if (off === 0 || off > o) corrupt(`copy offset ${off} at output position ${o}`);
+    if (n > len - o) corrupt("copy past the declared length");
+    // byte by byte when short, or overlapping (off < n: a repeated pattern)
+    if (off >= n && n >= 32) out.copyWithin(o, o - off, o - off + n);
+    else for (let k = 0, from = o - off; k < n; k++) out[o + k] = out[from + k];
+    o += n;
   }
+  if (o !== len) corrupt(`${o} bytes decoded, ${len} declared`);
+  return out;
 }
 
 /** Compresses with xerial framing (what Java producers write and every Kafka consumer reads). */
