@@ -6,7 +6,26 @@
  * @module
  */
 
-/** Broker error codes by name (Sarama's `ErrXxx` without the prefix, in PascalCase). */
+/**
+ * Broker error codes by name. The keys are Kafka's names (Java's `Errors` constants in
+ * PascalCase: `NOT_LEADER_OR_FOLLOWER` → `NotLeaderOrFollower`), which are Sarama's `ErrXxx` names
+ * without the prefix for all but ten codes that Kafka renamed. Sarama's names for those ten are
+ * aliases of the same numbers — `InvalidMessage` (2, Kafka: `CorruptMessage`), `InvalidMessageSize`
+ * (4, `InvalidFetchSize`), `NotLeaderForPartition` (6, `NotLeaderOrFollower`),
+ * `MessageSizeTooLarge` (10, `MessageTooLarge`), `StaleControllerEpochCode` (11,
+ * `StaleControllerEpoch`), `OffsetsLoadInProgress` (14, `CoordinatorLoadInProgress`),
+ * `ConsumerCoordinatorNotAvailable` (15, `CoordinatorNotAvailable`), `NotCoordinatorForConsumer`
+ * (16, `NotCoordinator`), `InvalidTopic` (17, `InvalidTopicException`) and `MessageSetSizeTooLarge`
+ * (18, `RecordListTooLarge`). The aliases are not enumerable: `Object.keys(KError)` lists each
+ * code once, under its Kafka name, and {@link kerrorInfo} reports Kafka's names.
+ *
+ * @example
+ * ```ts
+ * import { KError } from "./errors.ts";
+ * KError.NotLeaderOrFollower; // 6
+ * KError.NotLeaderForPartition === KError.NotLeaderOrFollower; // true (Sarama's name)
+ * ```
+ */
 export const KError = {
   Unknown: -1,
   NoError: 0,
@@ -143,7 +162,44 @@ export const KError = {
   StreamsInvalidTopologyEpoch: 131,
   StreamsTopologyFenced: 132,
   ShareSessionLimitReached: 133,
+  // Sarama's names (its `ErrXxx` constants without the prefix) for the ten codes whose Kafka name
+  // differs: Kafka renamed them after Sarama had named them. Made non-enumerable below, so
+  // iterating KError still yields each code once, under its Kafka name.
+  /** Sarama's `ErrInvalidMessage` = Kafka's `CorruptMessage` (2). */
+  InvalidMessage: 2,
+  /** Sarama's `ErrInvalidMessageSize` = Kafka's `InvalidFetchSize` (4). */
+  InvalidMessageSize: 4,
+  /** Sarama's `ErrNotLeaderForPartition` = Kafka's `NotLeaderOrFollower` (6). */
+  NotLeaderForPartition: 6,
+  /** Sarama's `ErrMessageSizeTooLarge` = Kafka's `MessageTooLarge` (10). */
+  MessageSizeTooLarge: 10,
+  /** Sarama's `ErrStaleControllerEpochCode` = Kafka's `StaleControllerEpoch` (11). */
+  StaleControllerEpochCode: 11,
+  /** Sarama's `ErrOffsetsLoadInProgress` = Kafka's `CoordinatorLoadInProgress` (14). */
+  OffsetsLoadInProgress: 14,
+  /** Sarama's `ErrConsumerCoordinatorNotAvailable` = Kafka's `CoordinatorNotAvailable` (15). */
+  ConsumerCoordinatorNotAvailable: 15,
+  /** Sarama's `ErrNotCoordinatorForConsumer` = Kafka's `NotCoordinator` (16). */
+  NotCoordinatorForConsumer: 16,
+  /** Sarama's `ErrInvalidTopic` = Kafka's `InvalidTopicException` (17). */
+  InvalidTopic: 17,
+  /** Sarama's `ErrMessageSetSizeTooLarge` = Kafka's `RecordListTooLarge` (18). */
+  MessageSetSizeTooLarge: 18,
 } as const;
+/** The keys of {@link KError} that are Sarama's aliases of a Kafka-named code. */
+const SARAMA_ALIASES: readonly string[] = [
+  "InvalidMessage",
+  "InvalidMessageSize",
+  "NotLeaderForPartition",
+  "MessageSizeTooLarge",
+  "StaleControllerEpochCode",
+  "OffsetsLoadInProgress",
+  "ConsumerCoordinatorNotAvailable",
+  "NotCoordinatorForConsumer",
+  "InvalidTopic",
+  "MessageSetSizeTooLarge",
+];
+for (const k of SARAMA_ALIASES) Object.defineProperty(KError, k, { enumerable: false });
 /** One of {@link KError}. */
 export type KError = typeof KError[keyof typeof KError];
 

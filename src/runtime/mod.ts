@@ -11,13 +11,18 @@ interface Globals {
   Deno?: { version?: { deno?: string }; env?: { get(k: string): string | undefined } };
   Bun?: { version?: string };
   process?: { env?: Record<string, string | undefined> };
+  navigator?: { userAgent?: string };
 }
 const g = globalThis as unknown as Globals;
 
-/** The runtime this code runs on. */
-export function runtimeName(): "deno" | "bun" | "node" {
+/**
+ * The runtime this code runs on. workerd (Cloudflare Workers) is told by its `navigator.userAgent`,
+ * which it sets to "Cloudflare-Workers" (its `process` object, under `nodejs_compat`, looks like Node's).
+ */
+export function runtimeName(): "deno" | "bun" | "node" | "workerd" {
   if (g.Deno?.version?.deno) return "deno";
   if (g.Bun) return "bun";
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
   return "node";
 }
 
@@ -34,16 +39,22 @@ let cached: Promise<Transport> | undefined;
 
 /**
  * The running runtime's own socket implementation: Deno.connect on Deno, Bun.connect on Bun,
- * node:net on Node. `SAMSA_TRANSPORT=node` forces the node:net adapter on any runtime.
+ * node:net on Node, `connect()` from `cloudflare:sockets` in workerd. `SAMSA_TRANSPORT=node` forces
+ * the node:net adapter on any runtime.
  */
 export function defaultTransport(): Promise<Transport> {
   cached ??= loadTransport(env("SAMSA_TRANSPORT") ?? runtimeName());
   return cached;
 }
 
-/** A specific adapter by name: "deno", "bun" or "node" (node:net works on all three runtimes). */
+/**
+ * A specific adapter by name: "deno", "bun", "node" (node:net works on all three runtimes) or
+ * "workerd" (inside workerd only).
+ */
 export function loadTransport(name: string): Promise<Transport> {
   switch (name) {
+    case "workerd":
+      return import("./workerd.ts").then((m) => m.workerdTransport);
     case "deno":
       return import("./deno.ts").then((m) => m.denoTransport);
     case "bun":
