@@ -198,6 +198,7 @@ export class ConsumerGroup {
   // SyncGroup park there, behind nobody else's requests and in front of nobody else's
   #purpose: ConnectionPurpose;
   #errors = new Channel<Error>();
+  #droppedErrors = 0;
   #paused = new Set<string>();
   #session: AbortController | undefined;
   #running: Promise<void> | undefined;
@@ -216,7 +217,7 @@ export class ConsumerGroup {
       ? new ConsumerProtocolMembership(client, groupId, this.#purpose)
       : new ClassicMembership(client, groupId, this.#purpose);
     this.#om._setIdentity(() => this.#membership.identity());
-    this.#om._onError((e) => this.#errors.push(e));
+    this.#om._onError((e) => this.#reportError(e));
   }
 
   /** Connects a new client and joins `groupId` through it (on the first `consume`). */
@@ -242,9 +243,21 @@ export class ConsumerGroup {
     return this.#membership.memberId();
   }
 
-  /** Errors that did not end a session (commit failures, handler errors, partition errors). */
+  /**
+   * Errors that did not end a session (commit failures, handler errors, partition errors). At most
+   * `channelBufferSize` wait: beyond that the oldest is dropped ({@link droppedErrors} counts them).
+   */
   errors(): AsyncIterable<Error> & { next(): Promise<IteratorResult<Error>> } {
     return this.#errors;
+  }
+
+  /** How many errors were dropped, oldest first, because nobody took them from a full `errors()`. */
+  droppedErrors(): number {
+    return this.#droppedErrors;
+  }
+
+  #reportError(e: Error): void {
+    if (this.#errors.pushBounded(e, this.#config.channelBufferSize)) this.#droppedErrors++;
   }
 
   /**
@@ -296,7 +309,7 @@ export class ConsumerGroup {
           return await claimOnce(topic, partition);
         } catch (e) {
           if (ac.signal.aborted || !isTransientGroupError(e)) throw e;
-          this.#errors.push(e as Error);
+          this.#reportError(e as Error);
           await sleep(Math.min(Math.max(backoff, 50) * 2 ** Math.min(attempt, 5), 1000), ac.signal);
           if (ac.signal.aborted) throw e;
           await Promise.all([
@@ -320,7 +333,7 @@ export class ConsumerGroup {
           const reset = e instanceof KafkaError && e.code === KError.OffsetOutOfRange && offset >= 0 &&
             this.#config.consumer.group.resetInvalidOffsets;
           if (!reset) throw e;
-          this.#errors.push(new OffsetError(topic, partition, e));
+          this.#reportError(new OffsetError(topic, partition, e));
           return this.#consumer.consumePartition(topic, partition, this.#config.consumer.offsets.initial).then((restarted) => {
             pom.resetOffset(restarted.nextOffset()); // marks below the stale offset must count (and the reset is committed)
             return restarted;
@@ -338,7 +351,7 @@ export class ConsumerGroup {
       // the claim's partition errors (LogTruncationError, fetch errors) go to the group's errors();
       // this ends when the partition consumer is closed (at release) or stops by itself
       void (async () => {
-        for await (const e of pc.errors()) this.#errors.push(e);
+        for await (const e of pc.errors()) this.#reportError(e);
       })();
       if (this.#paused.has(key)) pc.pause();
       const stop = new AbortController();
@@ -351,7 +364,7 @@ export class ConsumerGroup {
         try {
           await handler.consumeClaim(session, r.claim);
         } catch (e) {
-          this.#errors.push(e as Error);
+          this.#reportError(e as Error);
         }
         // a handler that returns while its claim still stands ends the session (Sarama's rule)
         if (!r.stop.signal.aborted) ac.abort();
@@ -408,7 +421,7 @@ export class ConsumerGroup {
           ac.abort();
           await reconciling;
           await release([...running.keys()], async () => {
-            if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#errors.push(e as Error));
+            if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#reportError(e as Error));
           });
           assigned = {};
         })();
@@ -433,7 +446,7 @@ export class ConsumerGroup {
     const done = await Promise.race([Promise.all(tasks).then(() => true), sleep(timeout, timer.signal).then(() => false)]);
     timer.abort();
     if (!done) {
-      this.#errors.push(new SamsaError(
+      this.#reportError(new SamsaError(
         `consumeClaim did not return within consumer.group.rebalance.timeout (${timeout} ms) for ${names.join(", ")}; released anyway`,
       ));
     }

@@ -297,6 +297,7 @@ export class PartitionOffsetManager {
   #leaderEpoch: number;
   #committedOffset: number;
   #errors = new Channel<OffsetError>();
+  #droppedErrors = 0;
   #done = false;
 
   /** @internal */
@@ -340,9 +341,17 @@ export class PartitionOffsetManager {
     this.#committedOffset = -2; // force a commit even if equal to what was committed
   }
 
-  /** Commit failures for this partition. */
+  /**
+   * Commit failures for this partition. At most `channelBufferSize` wait: beyond that the oldest is
+   * dropped ({@link droppedErrors} counts them).
+   */
   errors(): AsyncIterable<OffsetError> & { next(): Promise<IteratorResult<OffsetError>> } {
     return this.#errors;
+  }
+
+  /** How many commit failures were dropped, oldest first, from a full `errors()`. */
+  droppedErrors(): number {
+    return this.#droppedErrors;
   }
 
   /** Stops managing this partition (its last mark is committed by the next commit of the manager). */
@@ -401,7 +410,8 @@ export class PartitionOffsetManager {
   /** @internal reports a commit failure on this partition's errors(); returns it */
   _error(err: Error): OffsetError {
     const e = err instanceof OffsetError ? err : new OffsetError(this.topic, this.partition, err);
-    this.#errors.push(e);
+    // bounded: a partition whose commits keep failing while nobody reads errors() drops the oldest
+    if (this.#errors.pushBounded(e, this.#om.client.config().channelBufferSize)) this.#droppedErrors++;
     return e;
   }
   /** @internal */

@@ -42,6 +42,21 @@ export class Channel<T> implements AsyncIterable<T> {
     this.#items.push(item);
   }
 
+  /**
+   * Adds an item, first dropping the oldest queued one when `cap` items already wait (an errors()
+   * channel nobody reads must not grow without bound); returns whether one was dropped.
+   */
+  pushBounded(item: T, cap: number): boolean {
+    if (this.#closed) return false;
+    let dropped = false;
+    if (this.length >= cap && this.#head < this.#items.length) {
+      this.#items[this.#head++] = undefined as T;
+      dropped = true;
+    }
+    this.push(item);
+    return dropped;
+  }
+
   /** No more items will be pushed; consumers finish after draining what is queued. */
   close(): void {
     if (this.#closed) return;

@@ -221,6 +221,33 @@ describe("ConsumerGroup against a mock coordinator", () => {
     }
   });
 
+  test("errors() nobody reads is bounded: the oldest commit failures are dropped and counted", async () => {
+    const cluster = await MockCluster.start(1);
+    cluster.addTopic("t", 1);
+    const coordinator = new MockGroup(cluster);
+    const client = await Client.connect(cluster.addrs, { channelBufferSize: 3, consumer: { offsets: { autoCommit: false } } });
+    const om = OffsetManager.fromClient("g", client);
+    try {
+      const p0 = await om.managePartition("t", 0);
+      for (let i = 0; i < 10; i++) coordinator.inject.commit.push(KError.OffsetMetadataTooLarge);
+      for (let i = 1; i <= 10; i++) {
+        p0.markOffset(i);
+        await om.commit().catch(() => {});
+      }
+      assert.equal(coordinator.of("commit").length, 10, "every commit was tried");
+      assert.equal(p0.droppedErrors(), 7);
+      await om.close(); // ends errors(): what is queued is still handed out
+      const kept: string[] = [];
+      for await (const e of p0.errors()) kept.push(e.message);
+      assert.equal(kept.length, 3, "no more than channelBufferSize errors wait");
+      assert.ok(kept.every((m) => /OFFSET_METADATA_TOO_LARGE/.test(m)), kept.join("; "));
+    } finally {
+      await om.close();
+      await client.close();
+      await cluster.close();
+    }
+  });
+
   test("stream() throws a fatal error instead of ending quietly", async () => {
     const cluster = await MockCluster.start(1);
     const group = await ConsumerGroup.connect(cluster.addrs, "g");
