@@ -120,10 +120,13 @@ export class FetchBudget {
     this.#reserved += n;
   }
 
-  /** Releases a reservation (the answer arrived, or the fetch failed). */
-  unreserve(n: number): void {
+  /**
+   * Releases a reservation (the answer arrived, or the fetch failed). Returns whether that woke
+   * loops waiting for room: the caller lets them take their turn before it asks again.
+   */
+  unreserve(n: number): boolean {
     this.#reserved = Math.max(0, this.#reserved - n);
-    if (n > 0) this.#notify();
+    return n > 0 && this.#notify();
   }
 
   /** A segment's records hold `buffer`: counted once, in full, until no segment holds it. */
@@ -167,10 +170,11 @@ export class FetchBudget {
     if (this.#used > this.#peak) this.#peak = this.#used;
   }
 
-  #notify(): void {
-    if (this.#waiters.size === 0 || this.room() <= 0) return;
+  #notify(): boolean {
+    if (this.#waiters.size === 0 || this.room() <= 0) return false;
     const list = [...this.#waiters];
     this.#waiters.clear();
     for (const w of list) w();
+    return true;
   }
 }

@@ -172,7 +172,14 @@ export class FetchLoop {
       if (!pc._wantsData()) continue;
       (pc.bufferedCount() > 0 ? buffered : pc._readerWaiting() ? starving : empty).push(pc);
     }
-    if (grant > 0) return { wanted: starving.concat(empty, buffered), grant, overdraft: false, held: false };
+    if (grant > 0) {
+      // no more than the answer can bring (Kafka stops at each partition's maxBytes, past them only
+      // for a first batch sent whole): a reservation beyond it, held for a whole long poll of
+      // caught-up partitions, takes room other loops' partitions could fetch with
+      const wanted = starving.concat(empty, buffered);
+      const need = wanted.reduce((sum, pc) => sum + pc._maxBytes(), 0);
+      return { wanted, grant: Math.min(grant, Math.max(1, need)), overdraft: false, held: false };
+    }
     return { wanted: starving, grant: 0, overdraft: starving.length > 0, held: empty.length + buffered.length > 0 };
   }
 
@@ -181,7 +188,16 @@ export class FetchLoop {
     const conf = this.#consumer.config;
     const metrics = this.#consumer._metrics;
     const log = this.#consumer._log;
+    let woke = false; // this loop's last release woke loops held on the budget
     while (!this.#stopped && !client.closed()) {
+      if (woke) {
+        // they wait on a resolved promise: let them run (and reserve) before this loop takes the
+        // room it just gave back again, else a loop long-polling caught-up partitions wins every
+        // time and a loop held on the budget never fetches
+        woke = false;
+        await Promise.resolve();
+        if (this.#stopped || client.closed()) break;
+      }
       const { wanted, grant, overdraft, held } = this.#select(budget);
       if (wanted.length === 0) {
         if (this.#partitions.size === 0) break;
@@ -194,7 +210,7 @@ export class FetchLoop {
       let reserved = grant;
       budget.reserve(reserved);
       const settle = (): void => {
-        budget.unreserve(reserved);
+        if (budget.unreserve(reserved)) woke = true;
         reserved = 0;
       };
       // the answer may be cut by the request's maxBytes rather than by a partition's

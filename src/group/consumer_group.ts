@@ -94,6 +94,7 @@ export class ConsumerGroupSession {
   #membership: GroupMembership;
   #claims: () => Assignment;
   #pom: (key: string) => PartitionOffsetManager | undefined;
+  #pc: (key: string) => PartitionConsumer | undefined;
   #om: OffsetManager;
 
   /** @internal */
@@ -103,12 +104,14 @@ export class ConsumerGroupSession {
     signal: AbortSignal,
     om: OffsetManager,
     pom: (key: string) => PartitionOffsetManager | undefined,
+    pc: (key: string) => PartitionConsumer | undefined = () => undefined,
   ) {
     this.#membership = membership;
     this.#claims = claims;
     this.signal = signal;
     this.#om = om;
     this.#pom = pom;
+    this.#pc = pc;
   }
 
   /** Member id. */
@@ -138,8 +141,12 @@ export class ConsumerGroupSession {
 
   /** Marks a message as processed: the committed offset becomes `msg.offset + 1`. */
   markMessage(msg: ConsumerMessage, metadata: string = ""): void {
+    const key = `${msg.topic}\u0000${msg.partition}`;
+    // a record of the old log, taken before a truncation reset moved the position back to or
+    // below it: the new log has other records there, and marking it would commit past them
+    if (this.#pc(key)?._takenBeforeReset(msg)) return;
     // KIP-320: the commit carries the leader epoch of the record it follows
-    this.#pom(`${msg.topic}\u0000${msg.partition}`)?.markOffset(msg.offset + 1, metadata, msg.leaderEpoch ?? -1);
+    this.#pom(key)?.markOffset(msg.offset + 1, metadata, msg.leaderEpoch ?? -1);
   }
 
   /** Marks `offset` (the next one to read) for a claimed partition; ignored for partitions not claimed. */
@@ -292,7 +299,7 @@ export class ConsumerGroup {
   async #runSession(topics: ReadonlyArray<string | RegExp>, handler: ConsumerGroupHandler, ac: AbortController): Promise<void> {
     const running = new Map<string, Running>();
     let assigned: Assignment = {};
-    const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, (k) => running.get(k)?.pom);
+    const session = new ConsumerGroupSession(this.#membership, () => assigned, ac.signal, this.#om, (k) => running.get(k)?.pom, (k) => running.get(k)?.pc);
     let setupDone = false;
     let commitAllowed = true;
     let reconciling: Promise<void> = Promise.resolve();

@@ -14,6 +14,7 @@ import { Client } from "../../src/client.ts";
 import { OffsetOldest } from "../../src/config.ts";
 import * as consumerModule from "../../src/consumer/consumer.ts";
 import { Consumer, type ConsumerMessage, type PartitionConsumer } from "../../src/consumer/consumer.ts";
+import { ConsumerGroup } from "../../src/group/consumer_group.ts";
 import { OffsetManager } from "../../src/group/offset_manager.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../../src/protocol/apis/fetch.ts";
 import { Metadata } from "../../src/protocol/apis/metadata.ts";
@@ -345,6 +346,27 @@ describe("issue 10 finding 5: leader epochs (KIP-320)", () => {
     }
   });
 
+  test("records taken from the old log at or after a truncation reset are told apart from the new log's (their marks must not commit)", async () => {
+    const ec = await start(2, 6, 1);
+    const consumer = await Consumer.connect([ec.c.brokers[0].addr], conf);
+    try {
+      const pc = await consumer.consumePartition("t", 0, OffsetOldest);
+      collect(pc);
+      const old = await take(pc, 6, "the old leader's records");
+      ec.logs[1] = [...ec.logs[0].slice(0, 4), { value: "n4", epoch: 2 }, { value: "n5", epoch: 2 }];
+      ec.epoch = 2;
+      ec.c.setLeader("t", 0, 1);
+      const fresh = await take(pc, 2, "the new leader's records");
+      // a group session asks this before a mark (ConsumerGroupSession.markMessage): old 4 and 5
+      // were replaced by the new log; old 0..3 are the same records in both logs
+      assert.deepEqual(old.map((m) => pc._takenBeforeReset(m)), [false, false, false, false, true, true]);
+      assert.deepEqual(fresh.map((m) => pc._takenBeforeReset(m)), [false, false]);
+    } finally {
+      await consumer.close();
+      await ec.c.close();
+    }
+  });
+
   test("a leader that does not know the last fetched epoch resets to consumer.offsets.initial, reported", async () => {
     const ec = await start(2, 6, 3);
     const consumer = await Consumer.connect([ec.c.brokers[0].addr], { ...conf, consumer: { ...conf.consumer, offsets: { initial: OffsetOldest } } });
@@ -409,6 +431,57 @@ describe("issue 10 finding 5: leader epochs (KIP-320)", () => {
       assert.deepEqual(await client.leaderAndEpoch("t", 0), { id: 1, epoch: 0 });
     } finally {
       await client.close();
+      await ec.c.close();
+    }
+  });
+
+  test("a group member's mark of an old-log record after a truncation does not commit past the new log's records", async () => {
+    // the coordinator first: its idle Fetch handler gives way to the epoch-aware one registered after it
+    const cluster = await MockCluster.start(2);
+    const coordinator = new MockGroup(cluster);
+    const ec = new EpochCluster(cluster);
+    ec.epoch = 1;
+    ec.logs[0] = Array.from({ length: 6 }, (_, k) => ({ value: `v${k}`, epoch: 1 }));
+    const group = await ConsumerGroup.connect([ec.c.brokers[0].addr], "g", {
+      ...conf,
+      consumer: {
+        ...conf.consumer,
+        offsets: { autoCommit: false, initial: OffsetOldest },
+        group: { sessionTimeout: 1000, heartbeatInterval: 50, rebalance: { strategies: ["range"], retry: { backoff: 10 } } },
+      },
+    });
+    const stop = new AbortController();
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    try {
+      const run = group.consume(["t"], {
+        async consumeClaim(session, claim) {
+          const it = claim.messages()[Symbol.asyncIterator]();
+          const next = async (): Promise<ConsumerMessage> => (await it.next()).value as ConsumerMessage;
+          const old: ConsumerMessage[] = [];
+          for (let i = 0; i < 6; i++) old.push(await next());
+          // unclean election while the user still works on the old records
+          ec.logs[1] = [...ec.logs[0].slice(0, 4), { value: "n4", epoch: 2 }, { value: "n5", epoch: 2 }];
+          ec.epoch = 2;
+          ec.c.setLeader("t", 0, 1);
+          const n4 = await next();
+          assert.equal(td.decode(n4.value!), "n4");
+          for (const m of old) session.markMessage(m); // old 4 and 5 are gone: their marks must not count
+          await session.commit();
+          assert.equal(coordinator.committed.get("t/0"), 4, "the commit stays below the new log's unprocessed records");
+          session.markMessage(n4);
+          await session.commit();
+          assert.equal(coordinator.committed.get("t/0"), 5);
+          done();
+          await new Promise((r) => stop.signal.addEventListener("abort", r, { once: true }));
+        },
+      }, { signal: stop.signal });
+      await Promise.race([finished, run.then(() => assert.fail("consume ended early"))]);
+      stop.abort();
+      await run.catch(() => {});
+    } finally {
+      stop.abort();
+      await group.close();
       await ec.c.close();
     }
   });
