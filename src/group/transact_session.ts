@@ -22,11 +22,12 @@
 import { Client } from "../client.ts";
 import { type ConfigOverrides, IsolationLevel } from "../config.ts";
 import type { ConsumerMessage } from "../consumer/consumer.ts";
-import { ConfigurationError, SamsaError } from "../errors.ts";
+import { ConfigurationError, ErrShuttingDown, SamsaError } from "../errors.ts";
 import { AsyncProducer } from "../producer/async_producer.ts";
 import type { TxnOffset } from "../producer/transaction.ts";
 import { TxnStatus } from "../producer/txn_status.ts";
 import { Channel } from "../util/channel.ts";
+import { sleep } from "../util/sleep.ts";
 import { type ConsumerGroupClaim, ConsumerGroup, type ConsumerGroupSession } from "./consumer_group.ts";
 
 /** Transforms one batch of consumed records: send the output with `producer.send()` (not awaited). */
@@ -209,12 +210,37 @@ export class GroupTransactSession {
         if (revoked()) throw new Revoked("a partition of the transaction was revoked");
         await p.commitTransaction();
       } catch (e) {
+        if (await this.#endAgain(p, options.signal)) continue; // the unanswered commit went through after all
         const status = p.txnStatus();
         if (status & TxnStatus.FatalError) throw e;
-        if (status & (TxnStatus.InTransaction | TxnStatus.AbortableError)) await p.abortTransaction();
+        if (status & (TxnStatus.InTransaction | TxnStatus.AbortableError)) {
+          await p.abortTransaction().catch(async (abortErr) => {
+            await this.#endAgain(p, options.signal);
+            if (!(p.txnStatus() & TxnStatus.Ready)) throw abortErr;
+          });
+        }
         throw e;
       }
     }
+  }
+
+  // An EndTxn that got no answer (out of retries) leaves the producer committing or aborting until
+  // the same call gets one, and no transaction can begin before: restarting the session would only
+  // loop. Repeats it (with a pause) until it ends; true when it was a commit that went through.
+  async #endAgain(p: AsyncProducer, signal: AbortSignal | undefined): Promise<boolean> {
+    const unanswered = (bit: number): boolean => (p.txnStatus() & (bit | TxnStatus.InError)) === bit;
+    for (let round = 0; !this.#closed && !signal?.aborted; round++) {
+      const commit = unanswered(TxnStatus.CommittingTransaction);
+      if (!commit && !unanswered(TxnStatus.AbortingTransaction)) return false;
+      if (round > 0) await sleep(Math.max(100, p.config.producer.transaction.retry.backoff), signal);
+      try {
+        await (commit ? p.commitTransaction() : p.abortTransaction());
+        return commit;
+      } catch (e) {
+        if (e instanceof ErrShuttingDown) return false;
+      }
+    }
+    return false;
   }
 
   /** Leaves the group and closes the producer (which aborts an open transaction). */

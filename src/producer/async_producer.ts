@@ -403,7 +403,9 @@ export class AsyncProducer {
     }
     if (rec.size - RECORD_OVERHEAD > this.config.producer.maxMessageBytes) {
       const size = rec.size - RECORD_OVERHEAD;
-      this.#failMessage(msg, done, kafkaError(KError.MessageTooLarge, `message of ${size} bytes exceeds producer.maxMessageBytes`));
+      const err = kafkaError(KError.MessageTooLarge, `message of ${size} bytes exceeds producer.maxMessageBytes`);
+      this.#txn?.recordFailed(err); // a record of the open transaction is lost: it cannot commit (Java's doSend)
+      this.#failMessage(msg, done, err);
       return;
     }
     this.#pendingByGeneration.set(rec.generation, (this.#pendingByGeneration.get(rec.generation) ?? 0) + 1);

@@ -43,6 +43,7 @@ import {
   COORDINATOR_MOVED,
   ErrTransactionAborted,
   ErrTransactionState,
+  FATAL_RECORD_ERRORS,
   FATAL_TXN_ERRORS,
   fencedError,
   RETRY_TXN_ERRORS,
@@ -130,6 +131,7 @@ export class TransactionManager {
   #running: Promise<void> | undefined; // the commit/abort/init under way
   #endUnanswered = false; // the last EndTxn got no answer: the same commit/abort may be called again
   #abortCause: Error | undefined;
+  #offsetsInFlight = new Set<Promise<void>>(); // sendOffsetsToTransaction() calls not answered yet
   /** @internal speak transaction protocol v1 even to a TV2 coordinator (as an older client does; for tests). */
   forceV1 = false;
 
@@ -340,7 +342,9 @@ export class TransactionManager {
     if (this.#adding || this.#pending.size === 0) return;
     this.#adding = this.#addPending().finally(() => {
       this.#adding = undefined;
-      if (this.#pending.size > 0 && this.#state === "IN_TRANSACTION") this.#kickAdds();
+      // partitions that got records meanwhile (also while committing: records that waited for their
+      // topic's metadata are routed then, and the commit's flush waits for them)
+      if (this.#pending.size > 0 && (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING")) this.#kickAdds();
     });
   }
 
@@ -391,7 +395,7 @@ export class TransactionManager {
   recordFailed(err: Error): void {
     if (this.#state !== "IN_TRANSACTION" && this.#state !== "COMMITTING") return;
     this.#bumpRequired = true;
-    if (err instanceof KafkaError && err.code !== KError.InvalidProducerEpoch && FATAL_TXN_ERRORS.has(err.code)) {
+    if (err instanceof KafkaError && FATAL_RECORD_ERRORS.has(err.code)) {
       this.#fatal(err);
     } else this.#abortable(err);
   }
@@ -409,6 +413,19 @@ export class TransactionManager {
       throw new SamsaError("sendOffsetsToTransaction needs a group id");
     }
     if (offsets.length === 0) return;
+    // commit and abort wait for it: EndTxn must not overtake the offsets (they would be lost, or
+    // join the next transaction)
+    const run = this.#sendOffsets(offsets, group);
+    const settled: Promise<void> = run.then(() => {}, () => {}).finally(() => this.#offsetsInFlight.delete(settled));
+    this.#offsetsInFlight.add(settled);
+    return await run;
+  }
+
+  async #offsetsSent(): Promise<void> {
+    while (this.#offsetsInFlight.size > 0) await Promise.all([...this.#offsetsInFlight]);
+  }
+
+  async #sendOffsets(offsets: readonly TxnOffset[], group: ConsumerGroupMetadata): Promise<void> {
     try {
       if (!this.#tv2) {
         await this.#retrying("AddOffsetsToTxn", async (b) => {
@@ -480,6 +497,7 @@ export class TransactionManager {
     this.#state = "COMMITTING";
     this.#endUnanswered = false;
     this.#running = (async () => {
+      await this.#offsetsSent();
       while (this.#adding || this.#pending.size > 0) {
         this.#kickAdds();
         await this.#adding;
@@ -514,6 +532,7 @@ export class TransactionManager {
     this.#running = (async () => {
       this.#pending.clear();
       await this.#adding;
+      await this.#offsetsSent();
       const aborted = new ErrTransactionAborted("abortTransaction() was called", cause ? { cause } : undefined);
       this.#host.abortUnsent(aborted);
       await this.#host.drained();

@@ -101,6 +101,19 @@ export const FATAL_TXN_ERRORS: ReadonlySet<number> = new Set<number>([
   KError.InvalidTransactionTimeout,
 ]);
 
+/**
+ * A partition leader's errors after which the producer cannot go on (Java's
+ * `maybeTransitionToErrorState`); every other error of a record only makes the transaction
+ * abortable — INVALID_TXN_STATE from a leader (KIP-890 verification: the transaction is no longer
+ * ongoing) included.
+ */
+export const FATAL_RECORD_ERRORS: ReadonlySet<number> = new Set<number>([
+  KError.ProducerFenced,
+  KError.TransactionalIdAuthorizationFailed,
+  KError.ClusterAuthorizationFailed,
+  KError.UnsupportedVersion,
+]);
+
 /** Coordinator answers after which the same request is sent again after a backoff. */
 export const RETRY_TXN_ERRORS: ReadonlySet<number> = new Set<number>([
   KError.CoordinatorLoadInProgress,
