@@ -208,7 +208,16 @@ export type {
 export { prometheusText } from "./src/observability/prometheus.ts";
 export type { PrometheusOptions } from "./src/observability/prometheus.ts";
 export { CHANNELS, hasSubscribers, publish, subscribe } from "./src/observability/events.ts";
-export type { ChannelName, ConnectEvent, ConsumeBatchEvent, DisconnectEvent, RequestEvent } from "./src/observability/events.ts";
+export type {
+  ChannelName,
+  CommitEvent,
+  ConnectEvent,
+  ConsumeBatchEvent,
+  DisconnectEvent,
+  ProduceBatchEvent,
+  RebalanceEvent,
+  RequestEvent,
+} from "./src/observability/events.ts";
 export { ConsumerGroup, ConsumerGroupClaim, ConsumerGroupSession } from "./src/group/consumer_group.ts";
 export type { ConsumerGroupHandler } from "./src/group/consumer_group.ts";
 // the producers', consumer's and group's public surfaces, implemented by the real classes and by

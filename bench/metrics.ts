@@ -11,7 +11,7 @@
  * Prints one table; the figure that matters is the median ratio on/off per workload.
  */
 import { AsyncProducer, Client, ClusterAdmin, Consumer, newConfig, OffsetOldest } from "../mod.ts";
-import { brokerMetrics, Histogram, Meter, MetricRegistry, now } from "../src/observability/metrics.ts";
+import { brokerMetrics, Histogram, Meter, MetricRegistry, now, ProducerMetrics } from "../src/observability/metrics.ts";
 import { channels } from "../src/observability/events.ts";
 import { parseArgs } from "./lib.ts";
 import process from "node:process";
@@ -62,6 +62,14 @@ function micro(): void {
   });
   run("request events with no subscriber (2 hasSubscribers checks)", () => {
     if (channels.requestStart.hasSubscribers || channels.requestEnd.hasSubscribers) sink++;
+  });
+  // the producer's updates of one Produce request carrying one batch (what the sink adds per request)
+  const pm = new ProducerMetrics(new MetricRegistry());
+  const perTopic = new Map<string, number>();
+  run("producer: one batch + one request (cluster + per topic)", () => {
+    pm.batch("orders", 16_384, 160, 1);
+    perTopic.set("orders", 160);
+    pm.request(160, perTopic);
   });
   const m = new Meter();
   run("one Meter.mark", (i) => m.mark(1, i * 0.001));

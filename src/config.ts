@@ -198,7 +198,7 @@ export interface ProducerConfig {
   return: {
     /** Report successes on `successes()`. @default false */
     successes: boolean;
-    /** Report failures on `errors()`. @default true */
+    /** Report failures on `errors()` (off: each is logged at warn on `logger`, with a count). @default true */
     errors: boolean;
   };
   /** Batching triggers. By default messages go out as fast as possible. */

@@ -34,6 +34,9 @@ import {
   type Subscription,
 } from "./membership.ts";
 import { sleep } from "../util/sleep.ts";
+import { type GroupMetrics, groupMetrics } from "../observability/metrics.ts";
+import { type Logger, nopLogger } from "../observability/logger.ts";
+import type { Broker } from "../broker.ts";
 
 // why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
 type HeartbeatEnd = "rebalance" | "lost" | "stopped" | Error;
@@ -49,6 +52,9 @@ export class ClassicMembership implements GroupMembership {
   #ownedGeneration = -1;
   // partition counts the leader assigned from; a change means a rebalance (partitions were added)
   #assignedCounts: Record<string, number> | undefined;
+  #metrics: GroupMetrics;
+  #log: Logger;
+  #coordinatorId = -1; // the coordinator last talked to (a change is logged as a move)
 
   /**
    * @param client the member's client @param groupId the group
@@ -59,6 +65,20 @@ export class ClassicMembership implements GroupMembership {
     this.#client = client;
     this.#groupId = groupId;
     this.#purpose = purpose;
+    this.#metrics = groupMetrics(client.config(), groupId);
+    this.#log = client.config().logger ?? nopLogger;
+  }
+
+  // The group's coordinator, noting a move (Sarama logs coordinator changes of a group)
+  async #coordinator(): Promise<Broker> {
+    const c = await this.#client.coordinator(this.#groupId, this.#purpose);
+    const id = c.id();
+    if (id !== this.#coordinatorId) {
+      if (this.#coordinatorId >= 0) this.#log.info("group coordinator moved", { group: this.#groupId, from: this.#coordinatorId, to: id });
+      else this.#log.debug("group coordinator found", { group: this.#groupId, broker: id });
+      this.#coordinatorId = id;
+    }
+    return c;
   }
 
   get #group() {
@@ -157,13 +177,15 @@ export class ClassicMembership implements GroupMembership {
     const instanceId = g.instanceId || null;
     const strategies = g.rebalance.strategies;
     for (let attempt = 0; !signal.aborted; attempt++) {
+      let step: "join" | "sync" | undefined; // the request under way (counted when it ends)
       try {
-        const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
+        const coordinator = await this.#coordinator();
         const metadata = encodeSubscription(topics, this.#owned, this.#ownedGeneration);
         // JoinGroup and SyncGroup may park on the coordinator for up to the rebalance timeout; on
         // abort the broker connection is dropped (a broker answers one request per connection at a
         // time, so LeaveGroup and commits must not queue behind it; the client opens a new one)
         const parked = { extraTimeout: g.rebalance.timeout, signal };
+        step = "join";
         const join = await coordinator.joinGroup({
           groupId: this.#groupId,
           sessionTimeoutMs: g.sessionTimeout,
@@ -174,7 +196,12 @@ export class ClassicMembership implements GroupMembership {
           protocols: strategies.map((name) => ({ name, metadata })),
           reason: null,
         }, parked);
+        step = undefined;
+        // consumer-group-join-total/-failed, as Sarama counts them: every JoinGroup answered (the
+        // MEMBER_ID_REQUIRED round of a new member's first join counts as a failed one, as there)
+        this.#metrics.join(join.errorCode === 0);
         if (join.errorCode === KError.MemberIdRequired) { // KIP-394: rejoin with the id we were given
+          this.#log.debug("group: JoinGroup asked for a member id (KIP-394); joining again with it", { group: this.#groupId, memberId: join.memberId });
           this.#memberId = join.memberId;
           attempt--;
           continue;
@@ -187,7 +214,16 @@ export class ClassicMembership implements GroupMembership {
         if (!assignor) throw new SamsaError(`the group chose assignor "${protocol}", which this client does not have`);
         // a static leader that rejoins keeps the stored plan (KIP-814): no assignment to compute
         const leads = join.leader === join.memberId && !join.skipAssignment;
+        this.#log.info("group: joined", {
+          group: this.#groupId,
+          generation: join.generationId,
+          memberId: join.memberId,
+          protocol,
+          leader: join.leader === join.memberId,
+          ...(leads ? { members: join.members.length } : {}),
+        });
         const assignments = leads ? await this.#assign(assignor.name, join.members) : [];
+        step = "sync";
         const sync = await coordinator.syncGroup({
           groupId: this.#groupId,
           generationId: join.generationId,
@@ -197,12 +233,22 @@ export class ClassicMembership implements GroupMembership {
           protocolName: protocol,
           assignments,
         }, parked);
+        step = undefined;
+        this.#metrics.sync(sync.errorCode === 0);
         if (sync.errorCode !== 0) throw kafkaError(sync.errorCode, `SyncGroup ${this.#groupId}`);
         if (!leads) this.#assignedCounts = undefined;
-        return { assignment: decodeAssignment(sync.assignment), cooperative: assignor.protocol === "cooperative" };
+        const assignment = decodeAssignment(sync.assignment);
+        this.#log.info("group: assignment received", { group: this.#groupId, generation: join.generationId, memberId: this.#memberId, assignment });
+        return { assignment, cooperative: assignor.protocol === "cooperative" };
       } catch (e) {
         if (signal.aborted) return undefined;
+        // a JoinGroup or SyncGroup that failed without an answer (lost connection, timeout)
+        if (step === "join") this.#metrics.join(false);
+        else if (step === "sync") this.#metrics.sync(false);
         const code = e instanceof KafkaError ? e.code : -1;
+        if (code !== KError.RebalanceInProgress) {
+          this.#log.info("group: JoinGroup/SyncGroup failed", { group: this.#groupId, memberId: this.#memberId, attempt: attempt + 1, error: e });
+        }
         if (code === KError.UnknownMemberId || code === KError.IllegalGeneration) {
           this.#memberId = "";
           this.#owned = {};
@@ -269,7 +315,7 @@ export class ClassicMembership implements GroupMembership {
       // the leader's rejoin (or a changed subscription) makes the coordinator rebalance
       if (this.#partitionsChanged() || await resubscribe().catch(() => false)) ended("rebalance");
       try {
-        const coordinator = await this.#client.coordinator(this.#groupId, this.#purpose);
+        const coordinator = await this.#coordinator();
         const res = await abortable(
           coordinator.heartbeat({
             groupId: this.#groupId,
@@ -285,6 +331,9 @@ export class ClassicMembership implements GroupMembership {
           continue;
         }
         if (res.errorCode === KError.UnknownMemberId || res.errorCode === KError.IllegalGeneration) {
+          this.#log.warn("group: membership lost (heartbeat)", {
+            group: this.#groupId, generation: this.#generation, memberId: this.#memberId, error: kafkaError(res.errorCode, `Heartbeat ${this.#groupId}`),
+          });
           this.#memberId = "";
           ended("lost");
           return;

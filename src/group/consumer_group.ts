@@ -39,6 +39,20 @@ import {
 import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offset_manager.ts";
 import { sleep } from "../util/sleep.ts";
 import type { ConsumerGroupMetadata } from "../producer/transaction.ts";
+import { channels, type RebalanceEvent } from "../observability/events.ts";
+import { type Logger, nopLogger } from "../observability/logger.ts";
+import { type GroupMetrics, groupMetrics } from "../observability/metrics.ts";
+
+// `topic\u0000partition` keys as an assignment (partitions sorted)
+function byTopic(keys: string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const k of keys) {
+    const i = k.lastIndexOf("\u0000");
+    (out[k.slice(0, i)] ??= []).push(Number(k.slice(i + 1)));
+  }
+  for (const ps of Object.values(out)) ps.sort((a, b) => a - b);
+  return out;
+}
 
 /** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
 export interface ConsumerGroupHandler {
@@ -210,6 +224,9 @@ export class ConsumerGroup {
   #session: AbortController | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
+  #log: Logger;
+  #metrics: GroupMetrics;
+  #lastEpoch = -1; // consumer protocol: the member epoch of the last assignment (a join when it advances)
 
   private constructor(client: Client, groupId: string, owns: boolean) {
     if (!groupId) throw new SamsaError("ConsumerGroup needs a group id");
@@ -224,6 +241,8 @@ export class ConsumerGroup {
       ? new ConsumerProtocolMembership(client, groupId, this.#purpose)
       : new ClassicMembership(client, groupId, this.#purpose);
     this.#om._setIdentity(() => this.#membership.identity());
+    this.#log = client.config().logger ?? nopLogger;
+    this.#metrics = groupMetrics(client.config(), groupId);
     this.#om._onError((e) => this.#reportError(e));
   }
 
@@ -399,6 +418,7 @@ export class ConsumerGroup {
       if (finishing) return;
       const want = assignmentKeys(target);
       const revoked = [...running.keys()].filter((k) => !want.has(k));
+      this.#rebalanced(target, revoked, [...want].filter((k) => !running.has(k)), false);
       if (revoked.length > 0) await release(revoked);
       assigned = structuredClone(target);
       // new claims start side by side: their offset fetches and offset checks pipeline instead of
@@ -427,6 +447,7 @@ export class ConsumerGroup {
         finishing ??= (async () => {
           ac.abort();
           await reconciling;
+          if (running.size > 0 || lost) this.#rebalanced({}, [...running.keys()], [], lost);
           await release([...running.keys()], async () => {
             if (setupDone) await Promise.resolve(handler.cleanup?.(session)).catch((e) => this.#reportError(e as Error));
           });
@@ -441,6 +462,30 @@ export class ConsumerGroup {
       end = await this.#membership.run(new Subscription(this.client, topics), hooks, ac.signal);
     } finally {
       await hooks.finish(end === "lost");
+    }
+  }
+
+  // A new assignment (or the session's end): logged, counted (consumer protocol) and published.
+  #rebalanced(target: Assignment, revokedKeys: string[], addedKeys: string[], lost: boolean): void {
+    const id = this.#membership.identity();
+    const protocol = this.#config.consumer.group.protocol === "consumer" ? "consumer" : "classic";
+    // KIP-848 has no JoinGroup/SyncGroup: a heartbeat that brings a new member epoch with a new
+    // assignment counts as one successful join (the sync counters stay at 0)
+    if (protocol === "consumer" && id.generation > this.#lastEpoch && revokedKeys.length + addedKeys.length > 0 && !lost) {
+      this.#metrics.join(true);
+      this.#lastEpoch = id.generation;
+    }
+    const revoked = byTopic(revokedKeys);
+    const added = byTopic(addedKeys);
+    if (lost) {
+      this.#log.warn("group: membership lost; partitions released without a commit", { group: this.groupId, generation: id.generation, memberId: id.memberId, revoked });
+    } else if (revokedKeys.length > 0 || addedKeys.length > 0) {
+      this.#log.info("group: rebalance", { group: this.groupId, protocol, generation: id.generation, memberId: id.memberId, assigned: target, added, revoked });
+    }
+    if (channels.rebalance.hasSubscribers) {
+      const ev: RebalanceEvent = { group: this.groupId, protocol, generation: id.generation, memberId: id.memberId, assigned: structuredClone(target), revoked, added };
+      if (lost) ev.lost = true;
+      channels.rebalance.publish(ev);
     }
   }
 

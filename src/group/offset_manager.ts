@@ -15,6 +15,9 @@ import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { isRetriable, KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
 import { sleep } from "../util/sleep.ts";
+import { channels, type CommitEvent } from "../observability/events.ts";
+import { nopLogger } from "../observability/logger.ts";
+import { now } from "../observability/metrics.ts";
 
 /** An error committing or fetching one partition's offset. */
 export class OffsetError extends SamsaError {
@@ -186,6 +189,10 @@ export class OffsetManager {
     if (pending.length === 0) return;
     const failures: { pom: PartitionOffsetManager; err: Error }[] = [];
     const { max, backoff } = this.client.config().metadata.retry;
+    const t0 = now();
+    const offsets = pending.length;
+    const first = this.#identity();
+    let attempts = 0;
     for (let attempt = 0; pending.length > 0; attempt++) {
       // a partition given up meanwhile (its group lost it) is not committed by a retry
       pending = pending.filter((s) => this.#poms.get(`${s.pom.topic}\u0000${s.pom.partition}`) === s.pom);
@@ -195,6 +202,7 @@ export class OffsetManager {
         const byTopic = new Map<string, typeof pending>();
         for (const s of pending) byTopic.set(s.pom.topic, [...(byTopic.get(s.pom.topic) ?? []), s]);
         const id = this.#identity();
+        attempts++;
         const res = await broker.commitOffset({
           groupId: this.group,
           generationIdOrMemberEpoch: id.generation,
@@ -254,7 +262,23 @@ export class OffsetManager {
       await sleep(backoff);
       await this.client.refreshCoordinator(this.group).catch(() => {});
     }
+    if (channels.commit.hasSubscribers) {
+      const ev: CommitEvent = {
+        group: this.group, generation: first.generation, memberId: first.memberId, offsets, failed: failures.length, attempts, latencyMs: now() - t0,
+      };
+      if (failures.length > 0) ev.error = failures[0].err;
+      channels.commit.publish(ev);
+    }
     if (failures.length === 0) return;
+    (this.client.config().logger ?? nopLogger).warn("offset commit failed", {
+      group: this.group,
+      generation: this.#identity().generation,
+      failed: failures.length,
+      of: offsets,
+      attempts,
+      partitions: failures.slice(0, 10).map((f) => `${f.pom.topic}/${f.pom.partition}`),
+      error: failures[0].err,
+    });
     const errors = failures.map((f) => f.pom._error(f.err));
     for (const e of errors) this.#onError?.(e);
     throw errors[0];

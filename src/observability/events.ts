@@ -11,9 +11,9 @@
  * | `samsa:broker:connect` | {@link ConnectEvent} | a connection is usable (after ApiVersions and SASL), or failed to open (`error`) |
  * | `samsa:broker:disconnect` | {@link DisconnectEvent} | an open connection closed |
  * | `samsa:consumer:batch` | {@link ConsumeBatchEvent} | one partition's messages from one Fetch answer were delivered |
- * | `samsa:producer:batch` | (reserved) | a record batch was acknowledged — for the producer to publish |
- * | `samsa:group:rebalance` | (reserved) | a group member joined/synced or revoked — for the ConsumerGroup |
- * | `samsa:group:commit` | (reserved) | an offset commit answered — for the OffsetManager |
+ * | `samsa:producer:batch` | {@link ProduceBatchEvent} | one record batch's attempt was answered (or its request failed; acks=0: sent) |
+ * | `samsa:group:rebalance` | {@link RebalanceEvent} | a ConsumerGroup member got a new assignment, or gave up its partitions (session end, lost membership) |
+ * | `samsa:group:commit` | {@link CommitEvent} | an OffsetManager commit ended (every partition committed, or some failed) |
  *
  * Messages are metadata only: never a request or response body (no record, no SASL bytes). The end
  * event reuses the start event's object, so a tracer keeps its span in a `WeakMap` keyed by it (or
@@ -35,11 +35,11 @@ export const CHANNELS = {
   disconnect: "samsa:broker:disconnect",
   /** One partition's batch from a Fetch answer was delivered: {@link ConsumeBatchEvent}. */
   consumeBatch: "samsa:consumer:batch",
-  /** Reserved for the producer: a record batch was acknowledged. */
+  /** A record batch's attempt was answered or failed: {@link ProduceBatchEvent}. */
   produceBatch: "samsa:producer:batch",
-  /** Reserved for the ConsumerGroup: a rebalance step. */
+  /** A group member's assignment changed: {@link RebalanceEvent}. */
   rebalance: "samsa:group:rebalance",
-  /** Reserved for the OffsetManager: an offset commit. */
+  /** An offset commit ended: {@link CommitEvent}. */
   commit: "samsa:group:commit",
 } as const;
 
@@ -122,6 +122,68 @@ export interface ConsumeBatchEvent {
   nextOffset: number;
   /** The partition's high-water mark in the answer. */
   highWatermark: number;
+}
+
+/** One attempt of one record batch (a partition's part of a Produce request), answered or failed. */
+export interface ProduceBatchEvent {
+  /** The leader the batch was sent to. */
+  brokerId: number;
+  /** Topic. */
+  topic: string;
+  /** Partition. */
+  partition: number;
+  /** Records in the batch. */
+  records: number;
+  /** Bytes of the record batch as sent (compressed, header included). */
+  bytes: number;
+  /** Attempts that failed before this one (0: first attempt). */
+  retries: number;
+  /** Offset of the batch's first record when appended (-1: not appended, or acks=0). */
+  baseOffset: number;
+  /** ms from handing the request to the connection to its answer (or failure). */
+  latencyMs: number;
+  /** Why this attempt failed (the partition's error code as a KafkaError, or the request's failure); it may be retried. */
+  error?: Error;
+}
+
+/** A ConsumerGroup member's assignment changed (a rebalance step as this member saw it). */
+export interface RebalanceEvent {
+  /** Group id. */
+  group: string;
+  /** `"classic"` (JoinGroup/SyncGroup) or `"consumer"` (KIP-848). */
+  protocol: "classic" | "consumer";
+  /** Generation id (classic) or member epoch (consumer protocol). */
+  generation: number;
+  /** Member id. */
+  memberId: string;
+  /** Partitions assigned to this member now, by topic (empty when the session ended). */
+  assigned: Record<string, number[]>;
+  /** Partitions given up since the previous assignment, by topic. */
+  revoked: Record<string, number[]>;
+  /** Partitions newly assigned (not held before), by topic. */
+  added: Record<string, number[]>;
+  /** Set when the membership was lost (fenced, expired): the revoked partitions were released without a commit. */
+  lost?: boolean;
+}
+
+/** One `OffsetManager.commit()` that had offsets to commit, after its retries. */
+export interface CommitEvent {
+  /** Group id. */
+  group: string;
+  /** Generation id or member epoch sent (-1 outside a group session). */
+  generation: number;
+  /** Member id sent ("" outside a group session). */
+  memberId: string;
+  /** Partition offsets the commit carried. */
+  offsets: number;
+  /** Of those, the ones that failed for good. */
+  failed: number;
+  /** OffsetCommit requests sent (retries included). */
+  attempts: number;
+  /** ms from the start of the commit to its end. */
+  latencyMs: number;
+  /** The first failure, when any partition failed. */
+  error?: Error;
 }
 
 /** @internal the library's own channels (held here, so they stay alive while nobody subscribes) */

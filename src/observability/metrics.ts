@@ -534,7 +534,7 @@ export interface MetricsSettings {
  * import { newConfig, producerMetrics } from "@samsa/kafka";
  * const config = newConfig();
  * const pm = producerMetrics(config);
- * pm.batch("orders", 4096, 40, 0.5); // one record batch: 4096 bytes, 40 records, compressed to half
+ * pm.batch("orders", 4096, 40, 2); // one record batch: 4096 bytes, 40 records, compressed to half (ratio 200)
  * pm.request(40, [["orders", 40]]); // one Produce request carrying it
  * config.metrics.registry.snapshot()["record-send-rate-for-topic-orders"]; // { type: "meter", count: 40, … }
  * ```
@@ -574,9 +574,10 @@ export class ProducerMetrics {
   }
 
   /**
-   * One record batch for `topic` was built and sent: `batch-size` (bytes), `record-send-rate`
-   * (records) and `compression-ratio` (`compressionRatio` × 100, Sarama's integer ratio; pass
-   * compressed ÷ uncompressed bytes, 1 without compression), cluster-wide and for the topic.
+   * One record batch for `topic` was sent: `batch-size` (bytes), `record-send-rate` (records) and
+   * `compression-ratio` (`compressionRatio` × 100, rounded: Sarama's integer ratio; pass
+   * uncompressed ÷ compressed bytes of the records, as Sarama's `recordsLen / len(compressedRecords)`,
+   * so 300 means 3× smaller and 100 no compression), cluster-wide and for the topic.
    */
   batch(topic: string, bytes: number, records: number, compressionRatio: number = 1): void {
     if (!this.#r) return;

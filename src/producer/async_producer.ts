@@ -29,8 +29,10 @@
 import { Client, type TopicMetadata } from "../client.ts";
 import type { Config, ConfigOverrides } from "../config.ts";
 import { ConfigurationError, ErrDeliveryTimeout, ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
-import { KError } from "../protocol/errors.ts";
+import { kerrorInfo, KError } from "../protocol/errors.ts";
 import { kafkaError } from "../broker.ts";
+import { type Logger, nopLogger } from "../observability/logger.ts";
+import { producerMetrics } from "../observability/metrics.ts";
 import { Channel } from "../util/channel.ts";
 import {
   ErrFlushTimeout,
@@ -136,6 +138,9 @@ export class AsyncProducer {
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   #interceptors: ProducerInterceptor[];
   #stats = { requests: 0, batches: 0, records: 0, retriedBatches: 0 };
+  #log: Logger;
+  #unreportedErrors = 0; // failures not put on errors() (producer.return.errors off), logged
+  #unreportedBurst: { count: number; topic: string; partition: number | undefined; error: Error } | undefined;
   // what the sinks see of this producer (kept off the public surface)
   #core: ProducerCore = {
     config: undefined as unknown as Readonly<Config>,
@@ -148,6 +153,8 @@ export class AsyncProducer {
     transactionalId: null,
     mayProduce: (tp) => this.#txn === undefined || this.#txn.mayProduce(tp),
     produceVersionCap: () => (this.#txn === undefined || this.#txn.transactionV2 ? undefined : 11),
+    metrics: undefined,
+    log: nopLogger,
   };
 
   private constructor(client: Client, ownsClient: boolean, options: ProducerOptions = {}) {
@@ -156,7 +163,9 @@ export class AsyncProducer {
     this.#ownsClient = ownsClient;
     this.idempotent = this.config.producer.idempotent;
     const txnId = this.config.producer.transaction.id;
-    this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent, transactionalId: txnId || null };
+    this.#log = this.config.logger ?? nopLogger;
+    const metrics = this.config.metrics.enable ? producerMetrics(this.config) : undefined;
+    this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent, transactionalId: txnId || null, metrics, log: this.#log };
     if (txnId) this.#txn = new TransactionManager(this.#txnHost(), txnId);
     this.#interceptors = this.config.producer.interceptors as ProducerInterceptor[];
     this.#successes = new Channel<ProducerMessage>((m) => this.#release(sizeOf(m)));
@@ -164,7 +173,13 @@ export class AsyncProducer {
     this.#recovery = new Recovery(this, {
       closed: () => this.#closed,
       sinkFor: (id) => this.#sink(id),
-      fail: (records, err) => this.failed(records, err),
+      fail: (records, err) => {
+        if (records.length > 0) {
+          const m = records[0].msg;
+          this.#log.warn("producer: records failed for good", { topic: m.topic, partition: m.partition, records: records.length, error: err });
+        }
+        this.failed(records, err);
+      },
       transactional: () => this.#txn !== undefined,
     });
   }
@@ -179,6 +194,16 @@ export class AsyncProducer {
       lostSequences: () => this.#lostSequences,
       drained: () => Promise.all(this.#partitions().map((tp) => tp.whenDrained())).then(() => {}),
       setProducerId: (pid) => {
+        const was = this.#recovery.pid;
+        if (was.id !== pid.id || was.epoch !== pid.epoch) {
+          this.#log.info(was.id < 0 ? "producer: transactional producer id assigned" : "producer: transactional producer id/epoch changed", {
+            transactionalId: this.config.producer.transaction.id,
+            producerId: pid.id,
+            epoch: pid.epoch,
+            previousId: was.id,
+            previousEpoch: was.epoch,
+          });
+        }
         this.#recovery.pid = pid;
         this.#lostSequences = false;
         // a new epoch restarts every partition's sequences: holes of the old one no longer matter
@@ -382,7 +407,10 @@ export class AsyncProducer {
       for (const i of this.#interceptors) {
         try {
           i.onSend(msg);
-        } catch { /* an interceptor must not break delivery */ }
+        } catch (e) {
+          // an interceptor must not break delivery: logged, and the message goes on
+          this.#log.warn("producer interceptor threw; the message is sent anyway", { topic: msg.topic, error: e });
+        }
       }
       if (typeof msg?.topic !== "string" || msg.topic === "") throw new TypeError("message topic must be a non-empty string");
       rec = pendingRecord(msg, done, Date.now(), this.#generation);
@@ -547,6 +575,7 @@ export class AsyncProducer {
       tp.topicId = md.topicId;
       // a partition with batches in flight or recovering moves only through recovery (keeps order)
       if (p.leader >= 0 && tp.leader !== p.leader && !tp.blocked && tp.inflight.length === 0) {
+        if (tp.leader >= 0) this.#log.info("producer: partition leader moved", { topic: tp.topic, partition: tp.partition, from: tp.leader, to: p.leader });
         tp.leader = p.leader;
         this.#sink(p.leader).attach(tp);
         if (tp.hasWork()) tp.sink?.wake(); // its queued records now wait on the new sink
@@ -569,8 +598,27 @@ export class AsyncProducer {
   #failMessage(msg: ProducerMessage, done: ((err?: Error) => void) | undefined, err: Error): void {
     done?.(err);
     if (done === undefined && this.config.producer.return.errors) this.#errors.push(new ProducerError(msg, err));
-    else this.#release(sizeOf(msg));
+    else {
+      if (done === undefined) this.#unreported(msg, err);
+      this.#release(sizeOf(msg));
+    }
     this.#finishOne();
+  }
+
+  // producer.return.errors is off: nobody hears the failure, so it is logged at warn (once per
+  // burst: the failures of one tick make one line, with their count and the first error)
+  #unreported(msg: ProducerMessage, err: Error): void {
+    this.#unreportedErrors++;
+    if (this.#unreportedBurst) {
+      this.#unreportedBurst.count++;
+      return;
+    }
+    this.#unreportedBurst = { count: 1, topic: msg?.topic, partition: msg?.partition, error: err };
+    queueMicrotask(() => {
+      const b = this.#unreportedBurst!;
+      this.#unreportedBurst = undefined;
+      this.#log.warn("producer error (not on errors(): producer.return.errors is off)", { ...b, total: this.#unreportedErrors });
+    });
   }
 
   #failRecord(rec: PendingRecord, err: Error): void {
@@ -637,6 +685,9 @@ export class AsyncProducer {
     // log (a maybe-written one would no longer match the broker's duplicate window)
     if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1 && !b.maybeWritten) {
       // split in halves over the same sequence range; a single record that is too large fails alone
+      this.#log.info("producer: batch too large for the broker; split in two", {
+        topic: tp.topic, partition: tp.partition, broker: tp.leader, records: b.records.length, reason: kerrorInfo(code).name,
+      });
       for (const half of tp.split(b)) tp.requeue(half);
       this.recover(tp);
       return;
@@ -657,6 +708,16 @@ export class AsyncProducer {
     }
     const expired = Date.now() >= b.createdAt + p.deliveryTimeout;
     if (outcome.retriable && !expired && b.attempts <= p.retry.max && !this.#closed) {
+      this.#log.info("producer: retrying a batch", {
+        topic: tp.topic,
+        partition: tp.partition,
+        broker: tp.leader,
+        attempt: b.attempts,
+        records: b.records.length,
+        reason: code > 0 ? kerrorInfo(code).name : error.name,
+        maybeWritten: b.maybeWritten,
+        error,
+      });
       tp.requeue(b);
       this.recover(tp);
       return;
@@ -667,6 +728,15 @@ export class AsyncProducer {
 
   // A sequenced batch that fails for good and is certainly not in the log leaves a hole.
   #failBatch(b: ProducerBatch, err: Error): void {
+    // a transaction's abort fails its unsent batches on purpose: not a warning
+    this.#log[err instanceof ErrTransactionAborted ? "debug" : "warn"]("producer: batch failed for good", {
+      topic: b.tp.topic,
+      partition: b.tp.partition,
+      broker: b.tp.leader,
+      records: b.records.length,
+      attempts: b.attempts,
+      error: err,
+    });
     b.done = true;
     if (this.#txn && b.baseSequence >= 0) this.#lostSequences = true;
     b.builder.release();
@@ -862,6 +932,7 @@ export class AsyncProducer {
       }
     }
     this.#waitingTopics.clear();
+    if (records.length > 0) this.#log.warn("producer: close timed out; undelivered messages failed", { records: records.length, error: err });
     this.failed(records, err);
   }
 

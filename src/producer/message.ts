@@ -66,7 +66,7 @@ export class ProducerErrors extends SamsaError {
 
 /** Intercepts messages before they are partitioned (Sarama's `ProducerInterceptor`). */
 export interface ProducerInterceptor {
-  /** Called for each message on send; may modify it. Exceptions are ignored. */
+  /** Called for each message on send; may modify it. One that throws is logged at warn on `config.logger`; the message is sent anyway. */
   onSend(msg: ProducerMessage): void;
 }
 

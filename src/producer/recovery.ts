@@ -18,7 +18,8 @@ import type { Config } from "../config.ts";
 import { KafkaError } from "../errors.ts";
 import { kafkaError } from "../broker.ts";
 import { InitProducerId } from "../protocol/apis/init_producer_id.ts";
-import { KError } from "../protocol/errors.ts";
+import { kerrorInfo, KError } from "../protocol/errors.ts";
+import { nopLogger } from "../observability/logger.ts";
 import { sleep } from "../util/sleep.ts";
 import type { PendingRecord } from "./message.ts";
 import { SEQUENCE_ERRORS } from "./outcome.ts";
@@ -104,6 +105,9 @@ export class Recovery {
         if (tp.inflight.length > 0) continue;
         const md = this.#owner.client.cachedTopic(tp.topic)?.partitions.find((p) => p.id === tp.partition);
         if (!md || md.leader < 0) continue; // no leader yet; what waits expires at deliveryTimeout
+        if (tp.leader >= 0 && md.leader !== tp.leader) {
+          this.#log().info("producer: partition leader moved", { topic: tp.topic, partition: tp.partition, from: tp.leader, to: md.leader });
+        }
         tp.leader = md.leader;
         this.#host.sinkFor(md.leader).attach(tp);
         if (this.#owner.idempotent && !(await this.#sequencesReady(tp))) continue;
@@ -185,9 +189,28 @@ export class Recovery {
         producerEpoch: id.epoch,
       });
     let res = await ask(from);
-    if (res.errorCode !== 0 && from.id >= 0 && ASK_FRESH.has(res.errorCode)) res = await ask({ id: -1, epoch: -1 });
-    if (res.errorCode !== 0) throw kafkaError(res.errorCode, "InitProducerId");
+    let refused = 0;
+    if (res.errorCode !== 0 && from.id >= 0 && ASK_FRESH.has(res.errorCode)) {
+      refused = res.errorCode;
+      res = await ask({ id: -1, epoch: -1 });
+    }
+    if (res.errorCode !== 0) {
+      this.#log().warn("producer: InitProducerId failed", { broker: broker.id(), previousId: from.id, previousEpoch: from.epoch, error: kafkaError(res.errorCode, "InitProducerId") });
+      throw kafkaError(res.errorCode, "InitProducerId");
+    }
     this.pid = { id: res.producerId, epoch: res.producerEpoch };
+    // the first id, or a KIP-360 bump after a sequence hole (a fresh id when the old one was refused)
+    this.#log().info(from.id < 0 ? "producer: producer id assigned" : "producer: producer epoch bumped (KIP-360)", {
+      producerId: res.producerId,
+      epoch: res.producerEpoch,
+      previousId: from.id,
+      previousEpoch: from.epoch,
+      ...(refused ? { refused: kerrorInfo(refused).name } : {}),
+    });
+  }
+
+  #log() {
+    return this.#owner.config.logger ?? nopLogger;
   }
 
   // One metadata refresh for every partition that asks in the same tick (and after the one running).

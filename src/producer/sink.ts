@@ -13,6 +13,11 @@ import type { Client } from "../client.ts";
 import type { Config } from "../config.ts";
 import { ErrIncompleteResponse, ErrNotConnected, PacketEncodingError } from "../errors.ts";
 import { Produce, type ProduceRequest, type ProduceResponse } from "../protocol/apis/produce.ts";
+import { BATCH_HEADER_SIZE } from "../protocol/batch_builder.ts";
+import { kafkaError } from "../broker.ts";
+import { channels, type ProduceBatchEvent } from "../observability/events.ts";
+import type { Logger } from "../observability/logger.ts";
+import { now, type ProducerMetrics } from "../observability/metrics.ts";
 import { MAX_UNACKED, type PartitionState, type ProducerBatch, type ProducerIdAndEpoch, stampOf } from "./partition_state.ts";
 
 /** One partition's part of a Produce response. */
@@ -35,6 +40,10 @@ export interface ProducerCore {
   onResult(batch: ProducerBatch, answer: PartitionAnswer | undefined, err: Error | undefined, unsent: boolean): void;
   /** Counts a Produce request about to be sent. */
   countRequest(batches: number, records: number, retries: number): void;
+  /** Sarama's producer metrics (undefined with `metrics.enable` off): updated once per batch and per request. */
+  readonly metrics: ProducerMetrics | undefined;
+  /** `config.logger` (or the silent one). */
+  readonly log: Logger;
   /** The transactional id Produce requests carry (null when not transactional). */
   readonly transactionalId: string | null;
   /** Whether a partition's batches may be sent now (a transaction may first have to add it). */
@@ -201,7 +210,10 @@ export class BrokerSink {
 
   async #send(batches: ProducerBatch[]): Promise<void> {
     const { config, client } = this.#core;
+    const pm = this.#core.metrics;
     const byTopic = new Map<string, { name: string; topicId: string; partitionData: { index: number; records: Uint8Array }[] }>();
+    let perTopic: Map<string, number> | undefined;
+    let total = 0;
     for (const b of batches) {
       let t = byTopic.get(b.tp.topic);
       if (!t) {
@@ -209,7 +221,17 @@ export class BrokerSink {
         byTopic.set(b.tp.topic, t);
       }
       t.partitionData.push({ index: b.tp.partition, records: b.encoded! });
+      if (pm) {
+        // Sarama's ProduceRequest.encode: per batch in every request sent (a retry counts again);
+        // compression-ratio = uncompressed ÷ compressed bytes of the records, × 100
+        const bytes = b.encoded!.length;
+        pm.batch(b.tp.topic, bytes, b.records.length, (b.builder.size - BATCH_HEADER_SIZE) / Math.max(1, bytes - BATCH_HEADER_SIZE));
+        perTopic ??= new Map();
+        perTopic.set(b.tp.topic, (perTopic.get(b.tp.topic) ?? 0) + b.records.length);
+        total += b.records.length;
+      }
     }
+    if (pm) pm.request(total, perTopic!);
     const req: ProduceRequest = {
       transactionalId: this.#core.transactionalId,
       acks: config.producer.requiredAcks,
@@ -219,6 +241,7 @@ export class BrokerSink {
     let res: ProduceResponse | undefined;
     let failure: Error | undefined;
     let unsent = true;
+    const t0 = channels.produceBatch.hasSubscribers ? now() : 0;
     try {
       const broker: Broker = await client.broker(this.brokerId, "produce");
       unsent = false;
@@ -229,6 +252,7 @@ export class BrokerSink {
       if (failure instanceof ErrNotConnected || failure instanceof PacketEncodingError) unsent = true;
     }
     this.#inflight--;
+    if (t0 > 0 && channels.produceBatch.hasSubscribers) this.#publish(batches, res, failure, now() - t0);
     // answers are handled strictly in the order the batches were sent
     if (failure || res === undefined) {
       for (const b of batches) this.#core.onResult(b, undefined, failure, unsent);
@@ -248,5 +272,33 @@ export class BrokerSink {
       }
     }
     this.wake();
+  }
+
+  // samsa:producer:batch, one event per batch of the request (only while somebody listens)
+  #publish(batches: ProducerBatch[], res: ProduceResponse | undefined, failure: Error | undefined, latencyMs: number): void {
+    const answers = new Map<string, PartitionAnswer>();
+    if (res) {
+      for (const t of res.responses) {
+        const topic = t.name || this.#core.client.topicNameById(t.topicId) || batches.find((b) => b.tp.topicId === t.topicId)?.tp.topic || "";
+        for (const p of t.partitionResponses) answers.set(`${topic}\u0000${p.index}`, p);
+      }
+    }
+    for (const b of batches) {
+      const a = answers.get(`${b.tp.topic}\u0000${b.tp.partition}`);
+      const ev: ProduceBatchEvent = {
+        brokerId: this.brokerId,
+        topic: b.tp.topic,
+        partition: b.tp.partition,
+        records: b.records.length,
+        bytes: b.encoded?.length ?? 0,
+        retries: b.attempts,
+        baseOffset: a && a.errorCode === 0 ? a.baseOffset : -1,
+        latencyMs,
+      };
+      if (failure) ev.error = failure;
+      else if (a && a.errorCode !== 0) ev.error = kafkaError(a.errorCode, `produce to ${b.tp.topic}/${b.tp.partition}`, a.errorMessage ?? null);
+      else if (res && !a) ev.error = new ErrIncompleteResponse(`produce response is missing ${b.tp.topic}/${b.tp.partition}`);
+      channels.produceBatch.publish(ev);
+    }
   }
 }

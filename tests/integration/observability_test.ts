@@ -10,6 +10,7 @@ import {
   CHANNELS,
   Client,
   Consumer,
+  ConsumerGroup,
   type ConsumerMessage,
   jsonLinesLogger,
   type MetricsSnapshot,
@@ -25,6 +26,7 @@ import { createTopic } from "../support/admin.ts";
 import { restartBroker, skipUnlessControlled } from "../support/broker_control.ts";
 import { SASL_USERS, secureEndpoints } from "../support/secure.ts";
 import { envVar, kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
+import type { CommitEvent, ProduceBatchEvent, RebalanceEvent } from "../../src/observability/events.ts";
 
 // every byte our sockets write and receive
 async function countingTransport(): Promise<{ transport: Transport; written: () => number; read: () => number }> {
@@ -105,6 +107,21 @@ describe("observability against the real broker", () => {
       await Promise.all(Array.from({ length: N }, (_, i) => producer.sendMessage({ topic, key: `k${i}`, value })));
       await producer.close();
       const afterProduce = config.metrics.registry.snapshot();
+      // producer metrics (Sarama's): every record once per send (a retry sends its batch again),
+      // batch bytes inside the Produce bytes, one records-per-request value per Produce request
+      const retried = lines.some((l) => l.includes('"msg":"producer: retrying a batch"'));
+      const sendRate = count(afterProduce, "record-send-rate");
+      if (retried) assert.ok(sendRate >= N, `record-send-rate ${sendRate}`);
+      else assert.equal(sendRate, N);
+      assert.equal(count(afterProduce, `record-send-rate-for-topic-${topic}`), sendRate);
+      assert.equal(hist(afterProduce, "records-per-request").sum, sendRate);
+      const batches = hist(afterProduce, "batch-size");
+      assert.ok(batches.count >= 3, `batches ${batches.count}`);
+      assert.ok(batches.sum > N * SIZE && batches.sum < count(afterProduce, "outgoing-byte-rate"), `batch bytes ${batches.sum}`);
+      assert.equal(hist(afterProduce, `batch-size-for-topic-${topic}`).sum, batches.sum);
+      assert.equal(hist(afterProduce, "compression-ratio").count, batches.count);
+      assert.equal(hist(afterProduce, "compression-ratio").max, 100); // not compressed
+      assert.ok(hist(afterProduce, "records-per-request").count <= batches.count);
       const consumer = Consumer.fromClient(client);
       const got = await consumeAll(consumer, topic, 3, N);
       await consumer.close();
@@ -159,6 +176,70 @@ describe("observability against the real broker", () => {
     }
     assert.equal(seen, N);
     assert.ok(lines.some((l) => l.includes('"msg":"connected to broker"')));
+  });
+
+  test("a ConsumerGroup and a gzip producer: join/sync counters, compression-ratio, rebalance/commit/batch events", async () => {
+    const N = 500;
+    const topic = uniqueTopic("obs-group");
+    const groupId = `${topic}-g`;
+    const lines: string[] = [];
+    const config = newConfig({
+      logger: jsonLinesLogger((l) => lines.push(l), { level: "debug" }),
+      producer: { compression: 1 }, // gzip
+      consumer: { offsets: { initial: OffsetOldest, autoCommit: false } },
+    });
+    const batches: ProduceBatchEvent[] = [];
+    const rebalances: RebalanceEvent[] = [];
+    const commits: CommitEvent[] = [];
+    const stops = [
+      subscribe(CHANNELS.produceBatch, (m) => batches.push(m as ProduceBatchEvent)),
+      subscribe(CHANNELS.rebalance, (m) => rebalances.push(m as RebalanceEvent)),
+      subscribe(CHANNELS.commit, (m) => commits.push(m as CommitEvent)),
+    ];
+    const client = await Client.connect(kafkaBrokers(), config);
+    try {
+      await createTopic(topic, 2, client);
+      const producer = await SyncProducer.fromClient(client);
+      await Promise.all(Array.from({ length: N }, (_, i) => producer.sendMessage({ topic, key: `k${i}`, value: "the same words again ".repeat(5) })));
+      await producer.close();
+      const mine = batches.filter((b) => b.topic === topic && b.error === undefined);
+      assert.equal(mine.reduce((n, b) => n + b.records, 0), N);
+      assert.ok(mine.every((b) => b.baseOffset >= 0 && b.brokerId >= 0));
+      const s0 = config.metrics.registry.snapshot();
+      assert.ok(hist(s0, `compression-ratio-for-topic-${topic}`).min > 100, "gzip shrinks repetitive values");
+      assert.equal(hist(s0, `batch-size-for-topic-${topic}`).sum, batches.filter((b) => b.topic === topic).reduce((n, b) => n + b.bytes, 0));
+
+      const group = ConsumerGroup.fromClient(client, groupId);
+      let seen = 0;
+      const ac = new AbortController();
+      await group.consume([topic], {
+        async consumeClaim(session, claim) {
+          for await (const msg of claim) {
+            session.markMessage(msg);
+            if (++seen === N) ac.abort();
+          }
+        },
+      }, { signal: ac.signal });
+      await group.close();
+      assert.equal(seen, N);
+      const s = config.metrics.registry.snapshot();
+      const joins = count(s, `consumer-group-join-total-${groupId}`);
+      const syncs = count(s, `consumer-group-sync-total-${groupId}`);
+      assert.ok(joins - count(s, `consumer-group-join-failed-${groupId}`) >= 1, `joins ${joins}`);
+      assert.ok(syncs - count(s, `consumer-group-sync-failed-${groupId}`) >= 1, `syncs ${syncs}`);
+      const assigned = rebalances.find((e) => e.group === groupId && Object.keys(e.added).length > 0);
+      assert.ok(assigned, JSON.stringify(rebalances));
+      assert.deepEqual(assigned.assigned, { [topic]: [0, 1] });
+      assert.ok(assigned.generation >= 1 && assigned.memberId !== "");
+      assert.ok(rebalances.some((e) => e.group === groupId && JSON.stringify(e.revoked) === JSON.stringify({ [topic]: [0, 1] })), "released at close");
+      const c = commits.filter((e) => e.group === groupId);
+      assert.ok(c.length >= 1 && c.every((e) => e.error === undefined && e.failed === 0), JSON.stringify(c));
+      assert.equal(c[c.length - 1].offsets, 2);
+      assert.ok(lines.some((l) => l.includes('"msg":"group: joined"') && l.includes(groupId)));
+    } finally {
+      for (const stop of stops) stop();
+      await client.close();
+    }
   });
 
   const ep = secureEndpoints();
