@@ -274,6 +274,8 @@ function describeAcl(a: {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [r] = await admin.createAcls([
  *   { resourceType: "TOPIC", resourceName: "orders", principal: "User:alice", operation: "READ", permission: "ALLOW" },
  * ]);
@@ -315,6 +317,8 @@ export async function createAcls(ctx: AdminContext, acls: AclBinding[]): Promise
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const acls = await admin.describeAcls({ resourceType: "TOPIC", resourceName: "orders", patternType: "MATCH" });
  * ```
  */
@@ -339,6 +343,8 @@ export async function describeAcls(ctx: AdminContext, filter: AclBindingFilter =
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [r] = await admin.deleteAcls([{ principal: "User:alice" }]);
  * console.log(r.deleted.length, "ACLs of alice deleted");
  * ```

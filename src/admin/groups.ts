@@ -221,6 +221,8 @@ function checkNames(field: string, v: unknown, known: readonly string[]): string
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const stable = await admin.listConsumerGroups({ states: ["Stable"], types: ["classic", "consumer"] });
  * for (const g of stable) console.log(g.groupId, g.type, g.state);
  * ```
@@ -384,6 +386,8 @@ const MEMBER_TYPES: Record<number, "classic" | "consumer"> = { 0: "classic", 1: 
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [g] = await admin.describeConsumerGroups(["billing"]);
  * if (g.error) throw g.error;
  * for (const m of g.members) console.log(m.memberId, m.clientId, m.assignment);
@@ -660,6 +664,8 @@ function committed(topic: string, p: OffsetFetchResponsePartition, groupId: stri
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [billing] = await admin.listConsumerGroupOffsets(["billing"]);
  * for (const p of billing.partitions) console.log(p.topic, p.partition, p.offset);
  * ```
@@ -759,6 +765,8 @@ export interface GroupPartitionResult {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * await admin.alterConsumerGroupOffsets("billing", [{ topic: "orders", partition: 0, offset: 42 }]);
  * ```
  */
@@ -929,6 +937,8 @@ export interface RemoveMembersResult {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const r = await admin.removeMembersFromConsumerGroup("billing", [{ instanceId: "worker-3" }]);
  * for (const m of r.members) if (m.error) console.error(m.instanceId, m.error.errorName);
  * ```
@@ -1118,6 +1128,8 @@ export interface ConsumerGroupLagOptions {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const lag = await admin.consumerGroupLag("billing");
  * console.log(lag.totalLag);
  * for (const p of lag.partitions) console.log(p.topic, p.partition, p.committed, p.endOffset, p.lag);

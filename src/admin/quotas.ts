@@ -134,6 +134,8 @@ const entityKey = (parts: readonly { entityType: string; entityName: string | nu
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const quotas = await admin.describeClientQuotas({ components: [{ entityType: "user", name: "alice" }] });
  * console.log(quotas[0]?.values); // { producer_byte_rate: 1048576 }
  * ```
@@ -193,6 +195,8 @@ export async function describeClientQuotas(
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * await admin.alterClientQuotas([
  *   { entity: { user: "alice" }, ops: [{ key: "producer_byte_rate", value: 1048576 }, { key: "consumer_byte_rate", value: null }] },
  * ]);

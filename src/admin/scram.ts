@@ -110,6 +110,8 @@ function checkMechanism(field: string, v: unknown): ScramMechanism {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [alice] = await admin.describeUserScramCredentials(["alice"]);
  * console.log(alice.credentials); // [{ mechanism: "SCRAM-SHA-256", iterations: 8192 }]
  * ```
@@ -198,6 +200,8 @@ async function alter(
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * await admin.upsertUserScramCredentials([{ user: "alice", mechanism: "SCRAM-SHA-512", password: "s3cret", iterations: 8192 }]);
  * ```
  */
@@ -250,6 +254,8 @@ export async function upsertUserScramCredentials(
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * await admin.deleteUserScramCredentials([{ user: "alice", mechanism: "SCRAM-SHA-512" }]);
  * ```
  */

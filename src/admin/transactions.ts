@@ -67,6 +67,8 @@ export interface PartitionProducers {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [p] = await admin.describeProducers([{ topic: "orders", partition: 0 }]);
  * const hanging = p.producers.filter((x) => x.currentTransactionStartOffset !== null);
  * ```
@@ -156,6 +158,8 @@ export interface TransactionListing {
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const open = await admin.listTransactions({ states: ["Ongoing"], durationMs: 60_000 });
  * ```
  */
@@ -285,6 +289,8 @@ function failedTxn(transactionalId: string, error: KafkaError, coordinator: numb
  *
  * @example
  * ```ts
+ * import { ClusterAdmin } from "@samsa/kafka";
+ * const admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [t] = await admin.describeTransactions(["payments-tx-1"]);
  * if (t.state === "Ongoing") console.log("open since", new Date(t.startTimeMs!), t.partitions);
  * ```

@@ -6,7 +6,7 @@
  * @module
  */
 import { kafkaError } from "../broker.ts";
-import { SamsaError } from "../errors.ts";
+import { ErrMessageTooLarge } from "../errors.ts";
 import type { FetchResponse } from "../protocol/apis/fetch.ts";
 import { KError } from "../protocol/errors.ts";
 import { type DecodedBatch, decodeRecordBatchesUntilError } from "../protocol/records.ts";
@@ -505,7 +505,7 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
       // request's, not a large batch: just fetch again
       const max = conf.fetch.max > 0 ? conf.fetch.max : 2 ** 31 - 1;
       if (this.#maxBytes >= max) {
-        this._error(new SamsaError(`kafka: message at offset ${this._offset} is larger than consumer.fetch.max`));
+        this._error(new ErrMessageTooLarge(`the record batch at offset ${this._offset}`));
         this.#closeChannels();
       } else this.#maxBytes = Math.min(this.#maxBytes * 2, max);
     } else if (delivered > 0) {

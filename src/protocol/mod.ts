@@ -27,4 +27,14 @@ export {
 export type { ApiDef, ApiSpec, RequestHeader } from "./api.ts";
 export { isRetriable, KError, kerrorInfo } from "./errors.ts";
 export type { KErrorInfo } from "./errors.ts";
+export { decodeRecordBatches, encodeRecordBatch } from "./records.ts";
+export type {
+  DecodedBatch,
+  DecodedRecord,
+  DecodeOptions,
+  EncodeOptions,
+  Header,
+  RecordBatchInput,
+  RecordInput,
+} from "./records.ts";
 export * from "./apis/mod.ts";

@@ -15,7 +15,15 @@ import { crc32c } from "./crc32c.ts";
 import { Reader } from "./reader.ts";
 import { utf8Length, uvarintSize, Writer } from "./writer.ts";
 
-/** A record header as stored in a batch. */
+/**
+ * A record header as stored in a batch.
+ *
+ * @example
+ * ```ts
+ * import type { Header } from "@samsa/kafka/protocol";
+ * const header: Header = { key: "trace-id", value: new TextEncoder().encode("abc123") };
+ * ```
+ */
 export interface Header {
   /**
    * Header key. Decoded leniently, as Java's `Utils.utf8` does: bytes that are not UTF-8 (some
@@ -26,7 +34,20 @@ export interface Header {
   value: Uint8Array | null;
 }
 
-/** A record to encode. */
+/**
+ * A record to encode (see {@link encodeRecordBatch}).
+ *
+ * @example
+ * ```ts
+ * import type { RecordInput } from "@samsa/kafka/protocol";
+ * const record: RecordInput = {
+ *   key: new TextEncoder().encode("user-1"),
+ *   value: new TextEncoder().encode("hello"),
+ *   headers: [{ key: "source", value: null }],
+ *   timestamp: Date.now(),
+ * };
+ * ```
+ */
 export interface RecordInput {
   /** Key, or null. */
   key: Uint8Array | null;
@@ -38,7 +59,18 @@ export interface RecordInput {
   timestamp: number;
 }
 
-/** A batch to encode. */
+/**
+ * A batch to encode (see {@link encodeRecordBatch}). Leave the producer fields unset for a plain
+ * (not idempotent) batch.
+ *
+ * @example
+ * ```ts
+ * import type { RecordBatchInput } from "@samsa/kafka/protocol";
+ * const batch: RecordBatchInput = {
+ *   records: [{ key: null, value: new TextEncoder().encode("hello"), timestamp: Date.now() }],
+ * };
+ * ```
+ */
 export interface RecordBatchInput {
   /** Offset of the first record (the broker assigns real offsets). @default 0 */
   baseOffset?: number;
@@ -60,7 +92,17 @@ export interface RecordBatchInput {
   records: readonly RecordInput[];
 }
 
-/** A decoded record. Byte fields are views: copy them to keep them past the input's lifetime. */
+/**
+ * A decoded record. Byte fields are views: copy them to keep them past the input's lifetime.
+ *
+ * @example
+ * ```ts
+ * import type { DecodedRecord } from "@samsa/kafka/protocol";
+ * function show(r: DecodedRecord): string {
+ *   return `${r.offset}: ${r.value === null ? "(null)" : new TextDecoder().decode(r.value)}`;
+ * }
+ * ```
+ */
 export interface DecodedRecord {
   /** Absolute offset. */
   offset: number;
@@ -74,7 +116,18 @@ export interface DecodedRecord {
   headers: Header[];
 }
 
-/** A decoded batch (or, for magic 0/1, one message or compressed wrapper). */
+/**
+ * A decoded batch (or, for magic 0/1, one message or compressed wrapper), as returned by
+ * {@link decodeRecordBatches}.
+ *
+ * @example
+ * ```ts
+ * import type { DecodedBatch } from "@samsa/kafka/protocol";
+ * function dataRecords(batch: DecodedBatch): number {
+ *   return batch.isControl ? 0 : batch.records.length; // control batches hold transaction markers
+ * }
+ * ```
+ */
 export interface DecodedBatch {
   /** Message format: 2 for record batches, 0/1 for legacy messages. */
   magic: number;
@@ -106,7 +159,15 @@ export interface DecodedBatch {
   records: DecodedRecord[];
 }
 
-/** Options for {@link decodeRecordBatches}. */
+/**
+ * Options for {@link decodeRecordBatches}.
+ *
+ * @example
+ * ```ts
+ * import type { DecodeOptions } from "@samsa/kafka/protocol";
+ * const options: DecodeOptions = { maxDecompressedBytes: 64 * 1024 * 1024, verifyCrc: true };
+ * ```
+ */
 export interface DecodeOptions {
   /** Cap on one batch's decompressed size; a larger batch fails with PacketDecodingError. */
   maxDecompressedBytes: number;
@@ -114,7 +175,15 @@ export interface DecodeOptions {
   verifyCrc?: boolean;
 }
 
-/** Options for {@link encodeRecordBatch}. */
+/**
+ * Options for {@link encodeRecordBatch}. Codec ids: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.
+ *
+ * @example
+ * ```ts
+ * import type { EncodeOptions } from "@samsa/kafka/protocol";
+ * const options: EncodeOptions = { compression: 1, level: 6 }; // gzip
+ * ```
+ */
 export interface EncodeOptions {
   /** Codec id. @default 0 */
   compression?: number;
@@ -169,14 +238,27 @@ function writeRecords(w: Writer, records: readonly RecordInput[], baseTimestamp:
 
 /**
  * Appends one RecordBatch v2 to `w`, compressed as asked, with length and CRC-32C filled in.
+ * Several batches may be appended to one writer: a Produce partition's `records` is their
+ * concatenation. This is the low-level path: `Broker.produce` takes these raw bytes.
  *
- * @example
+ * @example Build a batch and send it with Broker.produce
  * ```ts
- * import { encodeRecordBatch, decodeRecordBatches } from "./records.ts";
- * import { Writer } from "./writer.ts";
+ * import { Broker, newConfig } from "@samsa/kafka";
+ * import { encodeRecordBatch, Writer } from "@samsa/kafka/protocol";
  * const w = new Writer();
- * encodeRecordBatch(w, { records: [{ key: null, value: new Uint8Array([1]), timestamp: Date.now() }] });
- * decodeRecordBatches(w.finish(), { maxDecompressedBytes: 1 << 20 }).batches[0].records.length; // 1
+ * encodeRecordBatch(w, {
+ *   records: [{ key: null, value: new TextEncoder().encode("hello"), timestamp: Date.now() }],
+ * }, { compression: 0 });
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(newConfig({ clientId: "example" }));
+ * // Produce v13+ names topics by id: stay on v12 to name them
+ * const res = await broker.produce({
+ *   acks: -1,
+ *   timeoutMs: 10_000,
+ *   topicData: [{ name: "events", partitionData: [{ index: 0, records: w.finish().slice() }] }],
+ * }, { version: 12 });
+ * const { errorCode, baseOffset } = res.responses[0].partitionResponses[0];
+ * await broker.close();
  * ```
  */
 export function encodeRecordBatch(w: Writer, batch: RecordBatchInput, options: EncodeOptions = {}): void {
@@ -258,7 +340,32 @@ function readRecords(
  * Decodes every batch in a Fetch `records` blob (v2 batches and legacy message sets, even mixed).
  * A truncated final batch is left out and flagged with `partialTrailing`. Throws a
  * PacketDecodingError at the first malformed batch (see {@link decodeRecordBatchesUntilError} to
- * keep the batches before it).
+ * keep the batches before it). This is the low-level path: `Broker.fetch` returns these raw
+ * bytes. Records of aborted transactions are not filtered out here.
+ *
+ * @example Decode the records Broker.fetch returns
+ * ```ts
+ * import { Broker, newConfig } from "@samsa/kafka";
+ * import { decodeRecordBatches } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(newConfig({ clientId: "example" }));
+ * // Fetch v13+ names topics by id: stay on v12 to name them
+ * const res = await broker.fetch({
+ *   maxWaitMs: 500,
+ *   minBytes: 1,
+ *   maxBytes: 1024 * 1024,
+ *   topics: [{ topic: "events", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 * 1024 }] }],
+ * }, { version: 12 });
+ * const records = res.responses[0].partitions[0].records;
+ * if (records !== null) {
+ *   const { batches } = decodeRecordBatches(records, { maxDecompressedBytes: 64 * 1024 * 1024 });
+ *   for (const batch of batches) {
+ *     if (batch.isControl) continue; // transaction markers
+ *     for (const r of batch.records) console.log(r.offset, r.value && new TextDecoder().decode(r.value));
+ *   }
+ * }
+ * await broker.close();
+ * ```
  */
 export function decodeRecordBatches(
   bytes: Uint8Array,
