@@ -57,7 +57,7 @@ import { Writer } from "./protocol/writer.ts";
 import { defaultTransport } from "./runtime/mod.ts";
 import type { Socket } from "./runtime/transport.ts";
 import { channels, type ConnectEvent, type DisconnectEvent, type RequestEvent } from "./observability/events.ts";
-import { type Logger, nopLogger } from "./observability/logger.ts";
+import { guardLogger, type Logger, nopLogger } from "./observability/logger.ts";
 import { type BrokerMetrics, brokerMetrics, now } from "./observability/metrics.ts";
 
 /** Library version reported to brokers in ApiVersions v3+. */
@@ -251,7 +251,7 @@ export class Broker extends BrokerApis {
     this.#config = config;
     this.#connectError = undefined;
     this.#metrics = config.metrics.enable ? brokerMetrics(config.metrics.registry, this.#id) : undefined;
-    this.#log = config.logger ?? nopLogger;
+    this.#log = guardLogger(config.logger);
     const t0 = now();
     const reconnect = this.#wasConnected;
     const opening = this.#doOpen().then(

@@ -19,7 +19,7 @@ import { ListOffsets } from "./protocol/apis/list_offsets.ts";
 import type { MetadataResponse } from "./protocol/apis/metadata.ts";
 import { isRetriable, KError } from "./protocol/errors.ts";
 import { sleep } from "./util/sleep.ts";
-import { type Logger, nopLogger } from "./observability/logger.ts";
+import { guardLogger, type Logger } from "./observability/logger.ts";
 
 /**
  * Which connection to a broker a request travels on: one shared per purpose, or a dedicated one
@@ -110,7 +110,7 @@ export class Client {
   private constructor(seeds: string[], config: Readonly<Config>) {
     this.#seeds = seeds;
     this.#config = config;
-    this.#log = config.logger ?? nopLogger;
+    this.#log = guardLogger(config.logger);
   }
 
   /**

@@ -23,7 +23,7 @@ import { LogTruncationError } from "./errors.ts";
 import { FetchBudget } from "./fetch_budget.ts";
 import { FetchLoop } from "./fetch_loop.ts";
 import { PartitionConsumer } from "./partition_consumer.ts";
-import { type Logger, nopLogger } from "../observability/logger.ts";
+import { guardLogger, type Logger } from "../observability/logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/metrics.ts";
 
 export { ConsumerError, ConsumerErrors, LogTruncationError } from "./errors.ts";
@@ -76,7 +76,7 @@ export class Consumer {
     this.#ownsClient = owns;
     const conf = client.config();
     this._budget = new FetchBudget(conf.consumer.fetch.maxBufferedBytes);
-    this._log = conf.logger ?? nopLogger;
+    this._log = guardLogger(conf.logger);
     this._metrics = conf.metrics.enable ? consumerMetrics(conf.metrics.registry) : undefined;
   }
 

@@ -35,7 +35,7 @@ import {
 } from "./membership.ts";
 import { sleep } from "../util/sleep.ts";
 import { type GroupMetrics, groupMetrics } from "../observability/metrics.ts";
-import { type Logger, nopLogger } from "../observability/logger.ts";
+import { guardLogger, type Logger } from "../observability/logger.ts";
 import type { Broker } from "../broker.ts";
 
 // why a generation ends: a rebalance, the membership lost, the caller stopping, or a fatal error
@@ -66,7 +66,7 @@ export class ClassicMembership implements GroupMembership {
     this.#groupId = groupId;
     this.#purpose = purpose;
     this.#metrics = groupMetrics(client.config(), groupId);
-    this.#log = client.config().logger ?? nopLogger;
+    this.#log = guardLogger(client.config().logger);
   }
 
   // The group's coordinator, noting a move (Sarama logs coordinator changes of a group)

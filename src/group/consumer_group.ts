@@ -40,7 +40,7 @@ import { OffsetError, OffsetManager, type PartitionOffsetManager } from "./offse
 import { sleep } from "../util/sleep.ts";
 import type { ConsumerGroupMetadata } from "../producer/transaction.ts";
 import { channels, type RebalanceEvent } from "../observability/events.ts";
-import { type Logger, nopLogger } from "../observability/logger.ts";
+import { guardLogger, type Logger } from "../observability/logger.ts";
 import { type GroupMetrics, groupMetrics } from "../observability/metrics.ts";
 
 // `topic\u0000partition` keys as an assignment (partitions sorted)
@@ -241,7 +241,7 @@ export class ConsumerGroup {
       ? new ConsumerProtocolMembership(client, groupId, this.#purpose)
       : new ClassicMembership(client, groupId, this.#purpose);
     this.#om._setIdentity(() => this.#membership.identity());
-    this.#log = client.config().logger ?? nopLogger;
+    this.#log = guardLogger(client.config().logger);
     this.#metrics = groupMetrics(client.config(), groupId);
     this.#om._onError((e) => this.#reportError(e));
   }

@@ -16,7 +16,7 @@ import { isRetriable, KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
 import { sleep } from "../util/sleep.ts";
 import { channels, type CommitEvent } from "../observability/events.ts";
-import { nopLogger } from "../observability/logger.ts";
+import { guardLogger } from "../observability/logger.ts";
 import { now } from "../observability/metrics.ts";
 
 /** An error committing or fetching one partition's offset. */
@@ -270,7 +270,7 @@ export class OffsetManager {
       channels.commit.publish(ev);
     }
     if (failures.length === 0) return;
-    (this.client.config().logger ?? nopLogger).warn("offset commit failed", {
+    guardLogger(this.client.config().logger).warn("offset commit failed", {
       group: this.group,
       generation: this.#identity().generation,
       failed: failures.length,

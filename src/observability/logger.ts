@@ -107,6 +107,30 @@ function safeValue(v: unknown, depth: number): unknown {
   return safeFields(v as LogFields);
 }
 
+const guarded = new WeakMap<Logger, Logger>();
+
+/**
+ * @internal `logger` with every method made safe to call: an exception a user's logger throws is
+ * swallowed (a log line must never break a connection's teardown, a fetch loop or a produce).
+ * Cached per logger; the silent logger is returned as is.
+ */
+export function guardLogger(logger: Logger | undefined): Logger {
+  if (!logger || logger === nopLogger) return nopLogger;
+  let g = guarded.get(logger);
+  if (!g) {
+    const wrap = (level: LogLevel) => (message: string, fields?: LogFields): void => {
+      try {
+        logger[level](message, fields);
+      } catch {
+        // the logger's own failure: nothing better to do than drop the line
+      }
+    };
+    g = { debug: wrap("debug"), info: wrap("info"), warn: wrap("warn"), error: wrap("error") };
+    guarded.set(logger, g);
+  }
+  return g;
+}
+
 /** Options of {@link consoleLogger}. */
 export interface ConsoleLoggerOptions {
   /** The lowest level printed. @default "info" */

@@ -37,10 +37,11 @@ function parse(name: string): Parsed {
   for (const g of GROUP_NAMES) {
     if (name.startsWith(`${g}-`)) return { base: g, labels: [["group", name.slice(g.length + 1)]] };
   }
-  let i = name.indexOf("-for-broker-");
-  if (i > 0) return { base: name.slice(0, i), labels: [["broker", name.slice(i + 12)]] };
-  i = name.indexOf("-for-topic-");
-  if (i > 0) return { base: name.slice(0, i), labels: [["topic", name.slice(i + 11)]] };
+  // the first marker splits: a topic's own name may contain "-for-broker-" (or "-for-topic-")
+  const bi = name.indexOf("-for-broker-");
+  const ti = name.indexOf("-for-topic-");
+  if (bi > 0 && (ti <= 0 || bi < ti)) return { base: name.slice(0, bi), labels: [["broker", name.slice(bi + 12)]] };
+  if (ti > 0) return { base: name.slice(0, ti), labels: [["topic", name.slice(ti + 11)]] };
   return { base: name, labels: [] };
 }
 
@@ -51,6 +52,11 @@ function metricName(prefix: string, base: string): string {
 
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+// HELP text: backslash and newline escaped (the exposition format's rule), so it stays one line
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
 function labelText(labels: [string, string][]): string {
@@ -123,7 +129,7 @@ export function prometheusText(source: MetricRegistry | MetricsSnapshot, options
   }
   let text = "";
   for (const [name, f] of families) {
-    text += `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.type}\n${f.lines.join("\n")}\n`;
+    text += `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${f.type}\n${f.lines.join("\n")}\n`;
   }
   return text;
 }

@@ -31,7 +31,7 @@ import type { Config, ConfigOverrides } from "../config.ts";
 import { ConfigurationError, ErrDeliveryTimeout, ErrShuttingDown, KafkaError, SamsaError } from "../errors.ts";
 import { kerrorInfo, KError } from "../protocol/errors.ts";
 import { kafkaError } from "../broker.ts";
-import { type Logger, nopLogger } from "../observability/logger.ts";
+import { guardLogger, type Logger, nopLogger } from "../observability/logger.ts";
 import { producerMetrics } from "../observability/metrics.ts";
 import { Channel } from "../util/channel.ts";
 import {
@@ -163,7 +163,7 @@ export class AsyncProducer {
     this.#ownsClient = ownsClient;
     this.idempotent = this.config.producer.idempotent;
     const txnId = this.config.producer.transaction.id;
-    this.#log = this.config.logger ?? nopLogger;
+    this.#log = guardLogger(this.config.logger);
     const metrics = this.config.metrics.enable ? producerMetrics(this.config) : undefined;
     this.#core = { ...this.#core, config: this.config, client, idempotent: this.idempotent, transactionalId: txnId || null, metrics, log: this.#log };
     if (txnId) this.#txn = new TransactionManager(this.#txnHost(), txnId);

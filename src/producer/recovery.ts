@@ -19,7 +19,7 @@ import { KafkaError } from "../errors.ts";
 import { kafkaError } from "../broker.ts";
 import { InitProducerId } from "../protocol/apis/init_producer_id.ts";
 import { kerrorInfo, KError } from "../protocol/errors.ts";
-import { nopLogger } from "../observability/logger.ts";
+import { guardLogger } from "../observability/logger.ts";
 import { sleep } from "../util/sleep.ts";
 import type { PendingRecord } from "./message.ts";
 import { SEQUENCE_ERRORS } from "./outcome.ts";
@@ -210,7 +210,7 @@ export class Recovery {
   }
 
   #log() {
-    return this.#owner.config.logger ?? nopLogger;
+    return guardLogger(this.#owner.config.logger);
   }
 
   // One metadata refresh for every partition that asks in the same tick (and after the one running).
