@@ -409,6 +409,15 @@ export interface Config {
   /** Client id sent with every request. @default "samsa" */
   clientId: string;
   /**
+   * The rack this client runs in (Sarama's `Config.RackID`, Java's `client.rack`), sent in every
+   * Fetch (v11+) for fetch from follower (KIP-392): a cluster with a `replica.selector.class` such
+   * as `org.apache.kafka.common.replica.RackAwareReplicaSelector` names a replica in this rack as
+   * the partition's preferred read replica, and the consumer fetches that partition from it until
+   * a fetch there fails, `metadata.refreshFrequency` has passed, or the replica leaves the
+   * partition's metadata (then from the leader again). Empty: fetch from the leader. @default ""
+   */
+  rackId: string;
+  /**
    * Capacity of internal and external buffers (messages). Also the bound of each
    * PartitionConsumer's `errors()`: when that many errors wait untaken, the oldest is dropped (and
    * counted by `droppedErrors()`), so an unread error channel cannot grow without limit. @default 256
@@ -494,6 +503,7 @@ function defaults(): Config {
     },
     admin: { retry: { max: 5, backoff: 100 }, timeout: 30_000 },
     clientId: "samsa",
+    rackId: "",
     channelBufferSize: 256,
     logger: undefined,
     metrics: { enable: true, registry: undefined as unknown as MetricRegistry }, // newConfig makes one
@@ -727,6 +737,7 @@ export function validateConfig(c: Config): void {
   if (typeof c.clientId !== "string" || !/^[A-Za-z0-9._-]*$/.test(c.clientId)) {
     throw new ConfigurationError("clientId", "must be a string of letters, digits, '.', '_' or '-'");
   }
+  if (typeof c.rackId !== "string") throw new ConfigurationError("rackId", `must be a string, got ${String(c.rackId)}`);
   int("channelBufferSize", c.channelBufferSize, 1);
   if (!Array.isArray(co.interceptors) || co.interceptors.some((i) => typeof i?.onConsume !== "function")) {
     throw new ConfigurationError("consumer.interceptors", "must be an array of objects with onConsume(msg)");

@@ -4,9 +4,16 @@
  * so unchanged partitions are not repeated; each request's size respects the consumer's
  * {@link FetchBudget} (`consumer.fetch.maxBufferedBytes`).
  *
+ * Fetch from follower (KIP-392, `config.rackId`): when a Fetch answer names a partition's preferred
+ * read replica, the leader's loop hands that partition to a follower loop of its own for that broker
+ * (see {@link FetchLoop.leaderLoop}), which hands it back once the choice ends (an error there,
+ * `metadata.refreshFrequency` passed, the replica gone from the metadata). The consumer only knows
+ * the leaders' loops: it reaches the follower loops through them (remove, empty, close).
+ *
  * @module
  */
 import { type Broker, kafkaError, type RequestSizes, type SizedRequestOptions } from "../broker.ts";
+import type { ConnectionPurpose } from "../client.ts";
 import { channels, type ConsumeBatchEvent } from "../observability/events.ts";
 import { KafkaError } from "../errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/apis/fetch.ts";
@@ -18,6 +25,8 @@ import type { PartitionConsumer } from "./partition_consumer.ts";
 
 /** Kafka's default `fetch.max.bytes` (Java's consumer): a Fetch's `maxBytes` when `consumer.fetch.max` is 0. */
 const DEFAULT_REQUEST_MAX = 52428800;
+/** Java's `metadata.max.age.ms`: how long a preferred read replica is kept when `metadata.refreshFrequency` is 0. */
+const DEFAULT_PREFERRED_MAX_AGE = 300_000;
 
 interface SessionEntry {
   fetchOffset: number;
@@ -60,14 +69,32 @@ export class FetchLoop {
   #onRoom = (): void => this.wake(); // one function, so that waiting again does not add another
   #broker: Broker | undefined; // the connection the session lives on (to send the close on)
   #sizes: RequestSizes = { request: 0, response: 0 }; // the Broker fills it (one Fetch in flight per loop)
+  /**
+   * KIP-392: for a follower loop, the leader's loop it fetches for (it got its partitions from
+   * there and gives them back there); undefined for a leader's loop (the consumer's).
+   */
+  readonly leaderLoop: FetchLoop | undefined;
+  // a leader's loop: the follower loops it handed partitions to, by broker id (kept while it lives)
+  #followers = new Map<number, FetchLoop>();
+  // a follower loop fetches on a connection of its own: on the shared `fetch` connection its long
+  // polls would queue behind those of the loop of the partitions that broker leads (and vice versa)
+  #purpose: ConnectionPurpose = "fetch";
+  // a follower loop after a failed fetch: no fetch before this (ms), so that a dead replica the
+  // leader keeps naming (until its broker session expires) is tried once per consumer.retry.backoff
+  #retryAt = 0;
 
-  constructor(consumer: Consumer, brokerId: number) {
+  constructor(consumer: Consumer, brokerId: number, leaderLoop?: FetchLoop) {
     this.#consumer = consumer;
     this.brokerId = brokerId;
+    this.leaderLoop = leaderLoop;
+    if (leaderLoop) this.#purpose = consumer.client.dedicatedPurpose();
   }
 
+  /** Whether no partition is fetched by this loop nor by its follower loops. */
   get empty(): boolean {
-    return this.#partitions.size === 0;
+    if (this.#partitions.size > 0) return false;
+    for (const f of this.#followers.values()) if (!f.empty) return false;
+    return true;
   }
 
   add(pc: PartitionConsumer): void {
@@ -84,6 +111,7 @@ export class FetchLoop {
     // still in the broker's session until a request forgets it; if it comes back first, send it again
     const entry = this.#session.get(key);
     if (entry) entry.fetchOffset = -1;
+    for (const f of this.#followers.values()) f.remove(pc); // the consumer removes through the leader's loop
   }
 
   wake(): void {
@@ -95,6 +123,7 @@ export class FetchLoop {
   stop(): void {
     this.#stopped = true;
     this.wake();
+    for (const f of this.#followers.values()) f.stop();
   }
 
   /**
@@ -102,9 +131,17 @@ export class FetchLoop {
    * FINAL epoch (-1) and no partitions (Java's AbstractFetch.maybeCloseFetchSessions). A Fetch
    * still in flight settles first (at most `consumer.maxWaitTime` + `net.readTimeout`, what bounds
    * it anyway): a full one creates the session that the FINAL must name. Skipped when there is no
-   * session or the connection is gone; never rejects.
+   * session or the connection is gone; never rejects. Closes its follower loops too (and a
+   * follower loop its own connection).
    */
   async close(): Promise<void> {
+    const followers = [...this.#followers.values()];
+    this.#followers.clear();
+    await Promise.all([this.#closeSession(), ...followers.map((f) => f.close())]);
+    if (this.leaderLoop) await this.#consumer.client.closeConnections(this.#purpose);
+  }
+
+  async #closeSession(): Promise<void> {
     this.stop();
     const task = this.#task;
     if (task) {
@@ -198,6 +235,14 @@ export class FetchLoop {
         await Promise.resolve();
         if (this.#stopped || client.closed()) break;
       }
+      if (this.leaderLoop) {
+        const wait = this.#retryAt - Date.now();
+        if (wait > 0) {
+          await sleep(wait);
+          if (this.#stopped || client.closed()) break;
+        }
+        this.#handBack();
+      }
       const { wanted, grant, overdraft, held } = this.#select(budget);
       if (wanted.length === 0) {
         if (this.#partitions.size === 0) break;
@@ -221,7 +266,7 @@ export class FetchLoop {
         let full = true;
         let asked = new Map<string, { pc: PartitionConsumer; offset: number }>();
         try {
-          const broker = await client.broker(this.brokerId, "fetch");
+          const broker = await client.broker(this.brokerId, this.#purpose);
           if (this.#stopped) break; // closing: close() sends the FINAL epoch once this loop ends
           this.#broker = broker;
           const sessions = broker.versionFor(Fetch) >= 7;
@@ -241,6 +286,20 @@ export class FetchLoop {
           settle();
           if (this.#stopped || client.closed()) break;
           this.#closeExistingAttemptNew();
+          if (this.leaderLoop) {
+            // KIP-392, as Java's AbstractFetch.handleFetchFailure: a failed fetch from a preferred
+            // read replica ends that choice; its partitions go back to the leader's loop at once
+            // (the leader's own failures are handled, and reported, there)
+            log.info("fetch from a preferred read replica failed; its partitions go back to their leader", {
+              broker: this.brokerId,
+              leader: this.leaderLoop.brokerId,
+              partitions: this.#partitions.size,
+              error: e,
+            });
+            this.#retryAt = Date.now() + conf.consumer.retry.backoff;
+            for (const pc of [...this.#partitions.values()]) this.#toLeader(pc);
+            break;
+          }
           for (const pc of wanted) pc._error(e as Error);
           if (e instanceof KafkaError && !e.retriable) {
             log.warn("fetch failed; backing off", { broker: this.brokerId, partitions: wanted.length, backoffMs: conf.consumer.retry.backoff, error: e });
@@ -277,7 +336,10 @@ export class FetchLoop {
         if (res.errorCode !== 0) {
           const err = kafkaError(res.errorCode, "fetch");
           log.warn("fetch answered an error; backing off", { broker: this.brokerId, backoffMs: conf.consumer.retry.backoff, error: err });
-          for (const pc of wanted) pc._error(err);
+          for (const pc of wanted) {
+            pc._error(err);
+            pc._preferredReplica = -1; // a follower loop hands them back to the leader (#handBack)
+          }
           this.#closeExistingAttemptNew();
           await sleep(conf.consumer.retry.backoff);
           continue;
@@ -300,6 +362,7 @@ export class FetchLoop {
             if (!pc || was?.pc !== pc || pc._offset !== was.offset) continue; // stale: fetched again from its position
             try {
               const n = pc._deliver(p, this, limited);
+              if (p.errorCode === 0 && p.preferredReadReplica >= 0) this.#prefer(pc, p.preferredReadReplica);
               if (n > 0) {
                 metrics?.batch(n);
                 if (channels.consumeBatch.hasSubscribers) {
@@ -325,6 +388,51 @@ export class FetchLoop {
         settle();
       }
     }
+  }
+
+  // KIP-392 (Java's FetchCollector + SubscriptionState.updatePreferredReadReplica): an answer named
+  // `id` as the partition's preferred read replica (the leader then sends no records). It is kept
+  // for metadata.refreshFrequency (Java: metadata.max.age.ms). A leader's loop hands the partition
+  // to its follower loop for `id`, unless `id` is itself or not an online replica in the metadata
+  // (Java's nodeIfOnline: then the leader serves it). In a follower loop a choice of another broker
+  // (Kafka's followers name none) is left for #handBack, which gives it to the leader to route.
+  #prefer(pc: PartitionConsumer, id: number): void {
+    const maxAge = this.#consumer.config.metadata.refreshFrequency;
+    pc._preferredReplica = id;
+    pc._preferredUntil = Date.now() + (maxAge > 0 ? maxAge : DEFAULT_PREFERRED_MAX_AGE);
+    if (this.leaderLoop || this.#partitions.get(`${pc.topic}\u0000${pc.partition}`) !== pc) return;
+    if (id === this.brokerId || !this.#online(pc, id)) {
+      pc._preferredReplica = -1;
+      return;
+    }
+    this.remove(pc);
+    let f = this.#followers.get(id);
+    if (!f) {
+      f = new FetchLoop(this.#consumer, id, this);
+      this.#followers.set(id, f);
+    }
+    this.#consumer._log.debug("fetching a partition from its preferred read replica", { topic: pc.topic, partition: pc.partition, leader: this.brokerId, broker: id });
+    f.add(pc);
+  }
+
+  // whether broker `id` is a replica of the partition, not offline, in the cached metadata
+  #online(pc: PartitionConsumer, id: number): boolean {
+    const p = this.#consumer.client.cachedTopic(pc.topic)?.partitions.find((x) => x.id === pc.partition);
+    return !!p && p.replicas.includes(id) && !p.offline.includes(id) && this.#consumer.client.brokers().some((b) => b.id === id);
+  }
+
+  // A follower loop: the partitions whose choice of this replica has ended go back to the leader's loop.
+  #handBack(): void {
+    const now = Date.now();
+    for (const pc of [...this.#partitions.values()]) {
+      if (pc._preferredReplica !== this.brokerId || now >= pc._preferredUntil || !this.#online(pc, this.brokerId)) this.#toLeader(pc);
+    }
+  }
+
+  #toLeader(pc: PartitionConsumer): void {
+    this.remove(pc);
+    pc._preferredReplica = -1;
+    this.leaderLoop!.add(pc);
   }
 
   // Java's FetchMetadata.INITIAL: no session, the next request is full and opens one
@@ -406,7 +514,7 @@ export class FetchLoop {
         topicId: client.cachedTopic(topic)?.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA",
         partitions,
       })),
-      rackId: "",
+      rackId: this.#consumer.config.rackId, // KIP-392 (v11+): the broker may name a replica in this rack
     } as FetchRequest;
   }
 }

@@ -99,6 +99,10 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   _leaderEpoch = -1;
   /** @internal the leader epoch of the last fetched batch: Fetch's lastFetchedEpoch, validated after a leader change */
   _lastFetchedEpoch = -1;
+  /** @internal KIP-392: the preferred read replica a Fetch answer named (-1: none, the leader serves it); see fetch_loop.ts */
+  _preferredReplica = -1;
+  /** @internal until when (ms) that choice holds (`metadata.refreshFrequency` after it was made) */
+  _preferredUntil = 0;
   #consumer: Consumer;
   #messages: MessageChannel;
   #errors: Channel<ConsumerError>;
@@ -516,6 +520,17 @@ export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
 
   /** @internal a partition-level error code in a Fetch answer */
   _fail(code: number, loop: FetchLoop): void {
+    if (loop.leaderLoop) {
+      // fetched from a preferred read replica (KIP-392): as Java's FetchCollector, any error ends
+      // that choice (the follower loop hands the partition back to the leader's loop); an
+      // OFFSET_OUT_OF_RANGE there (the follower lags, or its log starts later) is asked of the
+      // leader before it is believed, so it is not reported
+      this._preferredReplica = -1;
+      if (code === KError.OffsetOutOfRange) {
+        loop.wake();
+        return;
+      }
+    }
     if (code === KError.OffsetOutOfRange && this._lastFetchedEpoch >= 0) {
       // Kafka answers OFFSET_OUT_OF_RANGE when it cannot find the end of lastFetchedEpoch (e.g. that
       // epoch's batches were deleted), even for an offset in the log: ask once more without it, so

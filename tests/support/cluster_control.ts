@@ -144,6 +144,24 @@ export function nodeRssMiB(n: number): number | undefined {
   }
 }
 
+/**
+ * A property of node `n`'s server.properties as scripts/kafka wrote it when the cluster's data dirs
+ * were formatted (the last assignment wins, as for Kafka), or undefined if unset or never written.
+ */
+export function nodeProperty(n: number, key: string): string | undefined {
+  checkNode(n);
+  try {
+    let value: string | undefined;
+    for (const line of readFileSync(`${clusterPorts().dir}/node${n}/server.properties`, "utf8").split("\n")) {
+      const eq = line.indexOf("=");
+      if (!line.startsWith("#") && eq > 0 && line.slice(0, eq).trim() === key) value = line.slice(eq + 1).trim();
+    }
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The log file of node `n` (for failure reports). */
 export function nodeLog(n: number): string {
   checkNode(n);
