@@ -127,6 +127,7 @@ export interface VersionRange {
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
+  if (typeof addr !== "string") throw new SamsaError(`invalid broker address: expected a "host:port" string, got ${typeof addr}`);
   const i = addr.lastIndexOf(":");
   const port = Number(addr.slice(i + 1));
   let host = addr.slice(0, i);

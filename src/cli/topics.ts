@@ -9,6 +9,7 @@ import { table } from "./output.ts";
 import { ClusterAdmin } from "../admin/admin.ts";
 import type { ConfigChange } from "../admin/configs.ts";
 import { KError } from "../protocol/errors.ts";
+import { sleep } from "../util/sleep.ts";
 
 type Run = (cli: Cli, admin: ClusterAdmin, flags: Record<string, unknown>, names: string[]) => Promise<number>;
 
@@ -164,7 +165,19 @@ const alterConfig = command({
     if (res.error.code === KError.UnknownTopicOrPartition) throw topicNotFound(topic);
     throw res.error;
   }
-  const [now] = await admin.describeConfigs([{ type: "topic", name: topic, keys: changes.map((c) => c.name) }]);
+  // the alteration goes through the controller's metadata log: the broker answering describeConfigs
+  // may not have applied it yet, so read back until it shows what was set (bounded)
+  const describe = async () => (await admin.describeConfigs([{ type: "topic", name: topic, keys: changes.map((c) => c.name) }]))[0];
+  const applied = (r: Awaited<ReturnType<typeof describe>>): boolean =>
+    changes.every((c) => {
+      const got = (r.configs ?? []).find((x) => x.name === c.name);
+      return c.op === "set" ? got?.value === c.value : got?.source !== "DYNAMIC_TOPIC_CONFIG";
+    });
+  let now = await describe();
+  for (const deadline = Date.now() + 10_000; !flags["validate-only"] && !applied(now) && Date.now() < deadline;) {
+    await sleep(100);
+    now = await describe();
+  }
   const rows = (now.configs ?? []).map((c) => [c.name, c.value ?? "(sensitive)", c.source]);
   await cli.io.write(table(["CONFIG", "VALUE", "SOURCE"], rows, cli.stdoutTTY));
   return ExitCode.Ok;

@@ -301,7 +301,10 @@ export class ConsumerGroup {
   ): Promise<void> {
     if (this.#closed) throw new ErrClosedClient("consumer group is closed");
     if (this.#running) throw new SamsaError("consume() is already running on this group member");
-    if (topics.length === 0) throw new SamsaError("consume() needs at least one topic");
+    if (!Array.isArray(topics) || topics.length === 0) throw new SamsaError("consume() needs at least one topic");
+    const bad = topics.findIndex((t) => !(t instanceof RegExp) && (typeof t !== "string" || t === ""));
+    if (bad >= 0) throw new SamsaError(`consume(): topics[${bad}] must be a non-empty topic name or a RegExp, got ${JSON.stringify(topics[bad])}`);
+    if (typeof handler?.consumeClaim !== "function") throw new SamsaError("consume(): handler must have a consumeClaim(session, claim) method");
     if (options.signal?.aborted) return;
     const ac = new AbortController();
     const onAbort = (): void => ac.abort();

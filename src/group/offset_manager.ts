@@ -103,6 +103,8 @@ export class OffsetManager {
   /** Starts managing a partition: fetches its committed offset. Throws if already managed. */
   async managePartition(topic: string, partition: number): Promise<PartitionOffsetManager> {
     if (this.#closed) throw new ErrClosedClient("offset manager is closed");
+    if (typeof topic !== "string" || topic === "") throw new SamsaError(`managePartition: topic must be a non-empty string, got ${JSON.stringify(topic)}`);
+    if (!Number.isInteger(partition) || partition < 0) throw new SamsaError(`managePartition: partition must be an integer >= 0, got ${String(partition)}`);
     const key = `${topic}\u0000${partition}`;
     if (this.#poms.has(key)) throw new SamsaError(`kafka: ${topic}/${partition} is already managed`);
     const [committed] = await this.fetchOffsets([{ topic, partition }]);

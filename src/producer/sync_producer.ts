@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SamsaError } from "../errors.ts";
 import type { Client } from "../client.ts";
 import type { ConfigOverrides } from "../config.ts";
 import { AsyncProducer, type ProducerOptions, type ProducerWaitOptions } from "./async_producer.ts";
@@ -109,6 +110,7 @@ export class SyncProducer {
    * offset), or rejects with {@link ProducerErrors} listing those that failed.
    */
   async sendMessages(msgs: ProducerMessage[]): Promise<void> {
+    if (!Array.isArray(msgs)) throw new SamsaError(`sendMessages: msgs must be an array of messages, got ${typeof msgs}`);
     const failures: ProducerError[] = [];
     let pending = msgs.length;
     if (pending === 0) return;
