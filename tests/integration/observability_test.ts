@@ -139,7 +139,9 @@ describe("observability against the real broker", () => {
       // and plausible against the payload: N values went out and came back, within framing overhead
       const payload = N * SIZE;
       const out = count(afterProduce, "outgoing-byte-rate");
-      assert.ok(out > payload && out < payload * 1.5 + 50_000, `produce sent ${out} bytes for ${payload} bytes of values`);
+      // (the exact check is the equality with the socket bytes above; a produce retried under load
+      // sends its batch twice, so the upper bound leaves room for one resend of everything)
+      assert.ok(out > payload && out < payload * 2.5 + 50_000, `produce sent ${out} bytes for ${payload} bytes of values`);
       const fetched = hist(s, "consumer-fetch-response-size").sum;
       assert.ok(fetched > payload && fetched < payload * 1.5 + 50_000, `fetch answers ${fetched} bytes for ${payload} bytes of values`);
       assert.ok(fetched <= count(s, "incoming-byte-rate"));
