@@ -10,6 +10,7 @@ import { SaslHandshake } from "../../src/protocol/apis/sasl_handshake.ts";
 import { oauthBearerMessage, unsecuredJwt } from "../../src/sasl/oauthbearer.ts";
 import { scramExchange, scramSaltedPassword, toBase64 } from "../../src/sasl/scram.ts";
 import { MockBroker } from "../../src/testing/mock_broker.ts";
+import { metadataResponse } from "../../src/testing/builders.ts";
 import { waitFor } from "../support/wait.ts";
 
 const enc = new TextEncoder();
@@ -17,15 +18,7 @@ const dec = new TextDecoder();
 const SECRET = "s3cr3t-Pa55word";
 
 function metadataFor(mock: MockBroker): MetadataResponse {
-  return {
-    throttleTimeMs: 0,
-    brokers: [{ nodeId: mock.nodeId, host: "127.0.0.1", port: mock.port, rack: null }],
-    clusterId: "mock",
-    controllerId: mock.nodeId,
-    topics: [],
-    clusterAuthorizedOperations: -2147483648,
-    errorCode: 0,
-  };
+  return metadataResponse({ brokers: [mock], clusterId: "mock" });
 }
 
 function ok(authBytes: Uint8Array = new Uint8Array(0), sessionLifetimeMs = 0): SaslAuthenticateResponse {

@@ -8,21 +8,14 @@ import { SaslAuthenticate, type SaslAuthenticateResponse } from "../../src/proto
 import { SaslHandshake } from "../../src/protocol/apis/sasl_handshake.ts";
 import { scramExchange } from "../../src/sasl/scram.ts";
 import { MockBroker } from "../../src/testing/mock_broker.ts";
+import { metadataResponse } from "../../src/testing/builders.ts";
 import { waitFor } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 function metadataFor(mock: MockBroker): MetadataResponse {
-  return {
-    throttleTimeMs: 0,
-    brokers: [{ nodeId: mock.nodeId, host: "127.0.0.1", port: mock.port, rack: null }],
-    clusterId: "mock",
-    controllerId: mock.nodeId,
-    topics: [],
-    clusterAuthorizedOperations: -2147483648,
-    errorCode: 0,
-  };
+  return metadataResponse({ brokers: [mock], clusterId: "mock" });
 }
 
 function ok(authBytes: Uint8Array = new Uint8Array(0), sessionLifetimeMs = 0): SaslAuthenticateResponse {
