@@ -190,7 +190,7 @@ export interface ProducerConfig {
     partition(msg: { topic: string; key: Uint8Array | null; partition?: number; valueSize?: number }, numPartitions: number): number;
     requiresConsistency(): boolean;
   };
-  /** Bytes of messages the producer may hold (queued, in flight, or awaiting pickup on `successes()`). Beyond it `send()` waits. @default 33554432 */
+  /** Bytes of messages the producer may hold (encoded, queued or in flight, or awaiting pickup on `successes()`/`errors()`; plus 8 B a record, 192 B when the message object is kept). Beyond it `send()` waits. @default 33554432 */
   maxBufferedBytes: number;
   /** Interceptors called on every message before it is partitioned. @default [] */
   interceptors: { onSend(msg: unknown): void }[];

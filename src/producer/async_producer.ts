@@ -36,16 +36,18 @@ import { producerMetrics } from "../observability/metrics.ts";
 import { Channel } from "../util/channel.ts";
 import {
   ErrFlushTimeout,
-  pendingRecord,
+  measure,
   type PendingRecord,
   RECORD_OVERHEAD,
+  SLIM_OVERHEAD,
   ProducerError,
   ProducerErrors,
   type ProducerInterceptor,
   type ProducerMessage,
 } from "./message.ts";
 import { newMurmur2Partitioner, type Partitioner } from "./partitioner.ts";
-import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch } from "./partition_state.ts";
+import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch, type RecordGroup, sealedBytes } from "./partition_state.ts";
+import type { DoneHook } from "./record_set.ts";
 import { BrokerSink, type PartitionAnswer, type ProducerCore } from "./sink.ts";
 import { judgeAttempt } from "./outcome.ts";
 import { Recovery } from "./recovery.ts";
@@ -123,6 +125,8 @@ export class AsyncProducer {
   #topics = new Map<string, TopicView>();
   #sinks = new Map<number, BrokerSink>();
   #waitingTopics = new Map<string, PendingRecord[]>();
+  #keep: boolean; // keep every message object until its result (return.successes hands it back)
+  #limits: { maxBytes: number; maxRecords: number }; // of one batch
   #recovery: Recovery;
   #buffered = 0;
   #outstanding = 0;
@@ -169,16 +173,17 @@ export class AsyncProducer {
     if (txnId) this.#txn = new TransactionManager(this.#txnHost(), txnId);
     this.#interceptors = this.config.producer.interceptors as ProducerInterceptor[];
     this.#successes = new Channel<ProducerMessage>((m) => this.#release(sizeOf(m)));
-    this.#errors = new Channel<ProducerError>((e) => this.#release(sizeOf(e.msg)));
+    this.#errors = new Channel<ProducerError>((e) => this.#release(sizeOf(e)));
+    this.#keep = this.config.producer.return.successes;
+    const p = this.config.producer;
+    this.#limits = { maxBytes: p.maxMessageBytes, maxRecords: p.flush.maxMessages > 0 ? p.flush.maxMessages : Infinity };
     this.#recovery = new Recovery(this, {
       closed: () => this.#closed,
       sinkFor: (id) => this.#sink(id),
-      fail: (records, err) => {
-        if (records.length > 0) {
-          const m = records[0].msg;
-          this.#log.warn("producer: records failed for good", { topic: m.topic, partition: m.partition, records: records.length, error: err });
-        }
-        this.failed(records, err);
+      fail: (tp, groups, err) => {
+        const records = groups.reduce((n, g) => n + g.recs.count, 0);
+        if (records > 0) this.#log.warn("producer: records failed for good", { topic: tp.topic, partition: tp.partition, records, error: err });
+        for (const g of groups) this.#failGroup(tp, g, err);
       },
       transactional: () => this.#txn !== undefined,
     });
@@ -237,8 +242,7 @@ export class AsyncProducer {
       const retry = tp.retry;
       tp.retry = [];
       for (const b of retry) this.#failBatch(b, err);
-      const queued = tp.takeAll();
-      if (queued.length > 0) this.failed(queued, err);
+      for (const d of tp.takeAll()) this.#failGroup(tp, d, err);
     }
   }
 
@@ -371,7 +375,12 @@ export class AsyncProducer {
     return this.#successes;
   }
 
-  /** Failed messages (with `producer.return.errors`, the default). */
+  /**
+   * Failed messages (with `producer.return.errors`, the default). Without `return.successes` the
+   * message in each error is rebuilt from its batch (same topic, partition, key, value, headers,
+   * timestamp and `metadata`), not the object passed to `send()`: the producer keeps no object per
+   * record while it waits for the broker.
+   */
   errors(): AsyncIterable<ProducerError> & { next(): Promise<IteratorResult<ProducerError>> } {
     return this.#errors;
   }
@@ -402,7 +411,8 @@ export class AsyncProducer {
       if (done) return done(err);
       throw err;
     }
-    let rec: PendingRecord;
+    let estimate: number;
+    let timestamp: number;
     try {
       for (const i of this.#interceptors) {
         try {
@@ -413,36 +423,38 @@ export class AsyncProducer {
         }
       }
       if (typeof msg?.topic !== "string" || msg.topic === "") throw new TypeError("message topic must be a non-empty string");
-      rec = pendingRecord(msg, done, Date.now(), this.#generation);
+      estimate = measure(msg);
+      timestamp = msg.timestamp ?? Date.now();
+      if (!Number.isSafeInteger(timestamp)) throw new TypeError(`message timestamp must be an integer, got ${timestamp}`);
     } catch (e) {
-      this.#hold(msg, 64);
-      this.#failMessage(msg, done, e as Error);
+      this.#hold(64);
+      this.#failMessage(msg, done, e as Error, 64);
       return;
     }
-    this.#hold(msg, rec.size);
+    const held = estimate + (this.#keep || done ? RECORD_OVERHEAD : SLIM_OVERHEAD);
+    this.#hold(held);
     if (this.#closing) {
-      this.#failMessage(msg, done, new ErrShuttingDown());
+      this.#failMessage(msg, done, new ErrShuttingDown(), held);
       return;
     }
     const refusal = this.#txn?.sendRefusal();
     if (refusal) {
-      this.#failMessage(msg, done, refusal);
+      this.#failMessage(msg, done, refusal, held);
       return;
     }
-    if (rec.size - RECORD_OVERHEAD > this.config.producer.maxMessageBytes) {
-      const size = rec.size - RECORD_OVERHEAD;
-      const err = kafkaError(KError.MessageTooLarge, `message of ${size} bytes exceeds producer.maxMessageBytes`);
+    if (estimate > this.config.producer.maxMessageBytes) {
+      const err = kafkaError(KError.MessageTooLarge, `message of ${estimate} bytes exceeds producer.maxMessageBytes`);
       this.#txn?.recordFailed(err); // a record of the open transaction is lost: it cannot commit (Java's doSend)
-      this.#failMessage(msg, done, err);
+      this.#failMessage(msg, done, err, held);
       return;
     }
-    this.#pendingByGeneration.set(rec.generation, (this.#pendingByGeneration.get(rec.generation) ?? 0) + 1);
+    const generation = this.#generation;
+    this.#pendingByGeneration.set(generation, (this.#pendingByGeneration.get(generation) ?? 0) + 1);
     this.#armSweep();
-    this.#route(rec);
+    this.#route(msg, timestamp, done, Date.now(), generation, held);
   }
 
-  #hold(msg: ProducerMessage, bytes: number): void {
-    if (msg && typeof msg === "object") (msg as Sized)[SIZE] = bytes;
+  #hold(bytes: number): void {
     this.#buffered += bytes;
     this.#outstanding++;
   }
@@ -454,20 +466,19 @@ export class AsyncProducer {
     }
   }
 
-  #finishOne(): void {
-    this.#outstanding--;
+  #finish(n: number): void {
+    this.#outstanding -= n;
     if (this.#outstanding === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
-  // A routed record got its result: its flush generation may be complete.
-  #settle(rec: PendingRecord): void {
-    rec.settled = true;
-    const left = (this.#pendingByGeneration.get(rec.generation) ?? 1) - 1;
+  // Routed records got their result: their flush generation may be complete.
+  #settle(generation: number, n: number): void {
+    const left = (this.#pendingByGeneration.get(generation) ?? n) - n;
     if (left > 0) {
-      this.#pendingByGeneration.set(rec.generation, left);
+      this.#pendingByGeneration.set(generation, left);
       return;
     }
-    this.#pendingByGeneration.delete(rec.generation);
+    this.#pendingByGeneration.delete(generation);
     if (this.#flushWaiters.length === 0) return;
     // Map keys keep insertion order, and generations only grow: the first key is the oldest pending
     const oldest = this.#pendingByGeneration.keys().next();
@@ -479,10 +490,11 @@ export class AsyncProducer {
     this.#flushWaiters = still;
   }
 
-  #route(rec: PendingRecord): void {
-    const topic = rec.msg.topic;
+  #route(msg: ProducerMessage, timestamp: number, done: DoneHook | undefined, sentAt: number, generation: number, held: number): void {
+    const topic = msg.topic;
     let view = this.#topics.get(topic);
     if (!view) {
+      const rec: PendingRecord = { msg, timestamp, size: held, done, sentAt, generation, settled: false };
       const waiting = this.#waitingTopics.get(topic);
       if (waiting) {
         waiting.push(rec);
@@ -495,7 +507,6 @@ export class AsyncProducer {
     const md = this.client.cachedTopic(topic);
     if (md && md !== view.md) view = this.#updateView(view, md);
     let tp: PartitionState;
-    const msg = rec.msg;
     try {
       // Sarama: a partitioner that needs consistency sees every partition; others only writable ones
       const choices = view.consistent || view.writable.length === 0 ? view.parts : view.writable;
@@ -515,14 +526,14 @@ export class AsyncProducer {
         this.#txn.addPartition(tp);
       }
       // encoded once, here, into the partition's open batch
-      const p = this.config.producer;
-      const bytes = tp.append(rec, msg, p.maxMessageBytes, p.flush.maxMessages > 0 ? p.flush.maxMessages : Infinity);
-      const size = bytes + RECORD_OVERHEAD;
-      this.#buffered += size - rec.size;
-      rec.size = size;
-      (msg as Sized)[SIZE] = size;
+      const keep = this.#keep || done !== undefined;
+      const overhead = keep ? RECORD_OVERHEAD : SLIM_OVERHEAD;
+      const bytes = tp.append(msg, timestamp, done, keep, sentAt, generation, held - overhead, overhead, this.#limits);
+      this.#buffered += bytes + overhead - held;
     } catch (e) {
-      this.#failRecord(rec, e as Error);
+      this.#txn?.recordFailed(e as Error);
+      this.#settle(generation, 1);
+      this.#failMessage(msg, done, e as Error, held);
       return;
     }
     if (tp.blocked) return;
@@ -558,7 +569,7 @@ export class AsyncProducer {
     this.#waitingTopics.delete(topic);
     for (const rec of waiting) {
       if (err) this.#failRecord(rec, err);
-      else this.#route(rec);
+      else this.#route(rec.msg, rec.timestamp, rec.done, rec.sentAt, rec.generation, rec.size);
     }
   }
 
@@ -594,15 +605,21 @@ export class AsyncProducer {
     return s;
   }
 
-  // A message that never became a pending record (bad input, closing, too large).
-  #failMessage(msg: ProducerMessage, done: ((err?: Error) => void) | undefined, err: Error): void {
-    done?.(err);
-    if (done === undefined && this.config.producer.return.errors) this.#errors.push(new ProducerError(msg, err));
-    else {
-      if (done === undefined) this.#unreported(msg, err);
-      this.#release(sizeOf(msg));
+  // A message that failed before it reached a batch (bad input, closing, too large), or one of a
+  // failed batch; `bytes` is what the producer holds for it.
+  #failMessage(msg: ProducerMessage, done: DoneHook | undefined, err: Error, bytes: number): void {
+    if (done) {
+      done(err);
+      this.#release(bytes);
+    } else if (this.config.producer.return.errors) {
+      const e = new ProducerError(msg, err);
+      (e as Sized)[SIZE] = bytes; // released when read
+      this.#errors.push(e);
+    } else {
+      this.#unreported(msg, err);
+      this.#release(bytes);
     }
-    this.#finishOne();
+    this.#finish(1);
   }
 
   // producer.return.errors is off: nobody hears the failure, so it is logged at warn (once per
@@ -621,35 +638,71 @@ export class AsyncProducer {
     });
   }
 
+  // A record still waiting for its topic's metadata failed.
   #failRecord(rec: PendingRecord, err: Error): void {
     if (rec.settled) return;
+    rec.settled = true;
     this.#txn?.recordFailed(err); // a transaction with a lost record cannot commit
-    this.#settle(rec);
-    this.#failMessage(rec.msg, rec.done, err);
+    this.#settle(rec.generation, 1);
+    this.#failMessage(rec.msg, rec.done, err, rec.size);
   }
 
-  /** @internal records failed for good. */
+  /** @internal records waiting for their topic's metadata failed for good. */
   failed(records: PendingRecord[], err: Error): void {
     for (const rec of records) this.#failRecord(rec, err);
   }
 
+  // Every record of a draft or batch fails (only those `only` accepts, when given, which then
+  // hold `onlyBytes`); the builder is let go unless some are kept.
+  #failGroup(tp: PartitionState, g: RecordGroup, err: Error, only?: (i: number) => boolean, onlyBytes = 0): void {
+    const recs = g.recs;
+    if (recs.settled) return;
+    this.#txn?.recordFailed(err); // a transaction with a lost record cannot commit
+    const msgs = recs.messages(tp.topic, tp.partition, () => sealedBytes(g));
+    let n = 0;
+    for (let i = 0; i < recs.count; i++) if (!only || only(i)) n++;
+    const share = Math.floor((only ? onlyBytes : recs.bytes) / Math.max(1, n));
+    const rest = (only ? onlyBytes : recs.bytes) - share * n;
+    for (let i = 0; i < recs.count; i++) if (!only || only(i)) this.#failMessage(msgs[i], recs.done(i), err, share);
+    this.#release(rest);
+    this.#settle(recs.generation, n);
+    if (!only) {
+      recs.settled = true;
+      g.builder.release();
+    }
+  }
+
   #succeeded(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
+    const recs = batch.recs;
+    if (recs.settled) return;
+    recs.settled = true;
+    const n = recs.count;
+    if (!recs.keepsAny) {
+      this.#release(recs.bytes);
+      this.#settle(recs.generation, n);
+      this.#finish(n);
+      return;
+    }
     const returnSuccesses = this.config.producer.return.successes;
-    for (let i = 0; i < batch.records.length; i++) {
-      const rec = batch.records[i];
-      if (rec.settled) continue;
-      this.#settle(rec);
-      const msg = rec.msg;
+    const share = Math.floor(recs.bytes / n);
+    let held = 0;
+    for (let i = 0; i < n; i++) {
+      const msg = recs.kept(i);
+      if (!msg) continue;
       msg.partition = batch.tp.partition;
       msg.offset = baseOffset < 0 ? -1 : baseOffset + i;
-      msg.timestamp = logAppendTime >= 0 ? logAppendTime : rec.timestamp;
-      if (rec.done) {
-        rec.done();
-        this.#release(rec.size);
-      } else if (returnSuccesses) this.#successes.push(msg);
-      else this.#release(rec.size);
-      this.#finishOne();
+      msg.timestamp = logAppendTime >= 0 ? logAppendTime : recs.timestamp(i);
+      const done = recs.done(i);
+      if (done) done();
+      else if (returnSuccesses) {
+        (msg as Sized)[SIZE] = share; // released when read
+        held += share;
+        this.#successes.push(msg);
+      }
     }
+    this.#release(recs.bytes - held);
+    this.#settle(recs.generation, n);
+    this.#finish(n);
   }
 
   // ProducerCore: what a partition's answer (or a failed request) means for a batch.
@@ -660,10 +713,10 @@ export class AsyncProducer {
     const code = answer ? answer.errorCode : err ? -1 : 0;
     if (code === 0 || code === KError.DuplicateSequenceNumber) {
       b.done = true;
-      b.builder.release();
       tp.failures = 0;
       if (b.producerId === tp.producerId && b.producerEpoch === tp.producerEpoch) tp.ackedAt = Date.now();
       this.#succeeded(b, answer?.baseOffset ?? -1, answer?.logAppendTimeMs ?? -1);
+      b.builder.release();
       // the batches before a hole are through: the rest waits for new sequences
       if (this.idempotent && tp.holeOrdinal !== Infinity && tp.inflight.length === 0) this.recover(tp);
       return;
@@ -683,10 +736,10 @@ export class AsyncProducer {
     }
     // Splitting or trimming changes the batch's sequence range: only for a batch surely not in the
     // log (a maybe-written one would no longer match the broker's duplicate window)
-    if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.records.length > 1 && !b.maybeWritten) {
+    if ((code === KError.MessageTooLarge || code === KError.RecordListTooLarge) && b.recs.count > 1 && !b.maybeWritten) {
       // split in halves over the same sequence range; a single record that is too large fails alone
       this.#log.info("producer: batch too large for the broker; split in two", {
-        topic: tp.topic, partition: tp.partition, broker: tp.leader, records: b.records.length, reason: kerrorInfo(code).name,
+        topic: tp.topic, partition: tp.partition, broker: tp.leader, records: b.recs.count, reason: kerrorInfo(code).name,
       });
       for (const half of tp.split(b)) tp.requeue(half);
       this.recover(tp);
@@ -694,13 +747,15 @@ export class AsyncProducer {
     }
     if (
       code === KError.InvalidRecord && answer && !b.maybeWritten && answer.recordErrors.length > 0 &&
-      answer.recordErrors.length < b.records.length
+      answer.recordErrors.length < b.recs.count
     ) {
       // the broker names the bad records and wrote none: the others go again, under new sequences
       const bad = new Set(answer.recordErrors.map((e) => e.batchIndex));
       const detail = answer.recordErrors.map((e) => e.batchIndexErrorMessage).find(Boolean) ?? answer.errorMessage;
-      this.failed(b.records.filter((_, i) => bad.has(i)), kafkaError(code, `produce to ${tp.topic}/${tp.partition}`, detail ?? null));
-      tp.trim(b, (i) => !bad.has(i));
+      const badBytes = Math.floor((b.recs.bytes * bad.size) / b.recs.count);
+      const keep = (i: number): boolean => !bad.has(i);
+      this.#failGroup(tp, b, kafkaError(code, `produce to ${tp.topic}/${tp.partition}`, detail ?? null), (i) => !keep(i), badBytes);
+      tp.trim(b, keep, b.recs.bytes - badBytes);
       if (this.idempotent) tp.markHole(b);
       tp.requeue(b);
       this.recover(tp);
@@ -713,7 +768,7 @@ export class AsyncProducer {
         partition: tp.partition,
         broker: tp.leader,
         attempt: b.attempts,
-        records: b.records.length,
+        records: b.recs.count,
         reason: code > 0 ? kerrorInfo(code).name : error.name,
         maybeWritten: b.maybeWritten,
         error,
@@ -733,15 +788,14 @@ export class AsyncProducer {
       topic: b.tp.topic,
       partition: b.tp.partition,
       broker: b.tp.leader,
-      records: b.records.length,
+      records: b.recs.count,
       attempts: b.attempts,
       error: err,
     });
     b.done = true;
     if (this.#txn && b.baseSequence >= 0) this.#lostSequences = true;
-    b.builder.release();
     if (this.idempotent && !b.maybeWritten) b.tp.markHole(b);
-    this.failed(b.records, err);
+    this.#failGroup(b.tp, b, err);
   }
 
   /** @internal a partition hit an error: block it until it may go on (see {@link Recovery}). */
@@ -779,8 +833,7 @@ export class AsyncProducer {
           tp.retry = tp.retry.filter((b) => b.createdAt > cutoff);
           for (const b of old) this.#failBatch(b, err(`${tp.topic}/${tp.partition}`));
         }
-        const queued = tp.takeExpired(cutoff);
-        if (queued.length > 0) this.failed(queued, err(`${tp.topic}/${tp.partition}`));
+        for (const d of tp.takeExpired(cutoff)) this.#failGroup(tp, d, err(`${tp.topic}/${tp.partition}`));
         if (old.length > 0 && this.idempotent && tp.holeOrdinal !== Infinity && !tp.blocked) this.recover(tp);
       }
     }
@@ -836,7 +889,12 @@ export class AsyncProducer {
         ? done
         : Promise.race([done, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.timeout)))]);
       if (!(await timedOut)) {
-        throw new ErrFlushTimeout(options.timeout!, this.#unsettled().filter((r) => r.generation <= generation).map((r) => r.msg));
+        const undelivered: ProducerMessage[] = [];
+        for (const r of this.#waitingRecords()) if (r.generation <= generation) undelivered.push(r.msg);
+        for (const [tp, g] of this.#unsettledGroups()) {
+          if (g.recs.generation <= generation) undelivered.push(...g.recs.messages(tp.topic, tp.partition, () => sealedBytes(g)));
+        }
+        throw new ErrFlushTimeout(options.timeout!, undelivered);
       }
     } finally {
       clearTimeout(timer);
@@ -845,19 +903,20 @@ export class AsyncProducer {
     }
   }
 
-  // Every routed record without a result yet (a slow path, for timeouts).
-  #unsettled(): PendingRecord[] {
+  // Records still waiting for their topic's metadata.
+  #waitingRecords(): PendingRecord[] {
     const out: PendingRecord[] = [];
-    for (const recs of this.#waitingTopics.values()) out.push(...recs);
-    for (const view of this.#topics.values()) {
-      for (const tp of view.parts) {
-        if (!tp) continue;
-        for (const b of tp.inflight) out.push(...b.records);
-        for (const b of tp.retry) out.push(...b.records);
-        for (const d of tp.drafts) out.push(...d.records);
-      }
+    for (const recs of this.#waitingTopics.values()) for (const r of recs) if (!r.settled) out.push(r);
+    return out;
+  }
+
+  // Every draft and batch without a result yet (a slow path, for timeouts).
+  #unsettledGroups(): Array<[PartitionState, RecordGroup]> {
+    const out: Array<[PartitionState, RecordGroup]> = [];
+    for (const tp of this.#partitions()) {
+      for (const g of [...tp.inflight, ...tp.retry, ...tp.drafts]) if (!g.recs.settled) out.push([tp, g]);
     }
-    return out.filter((r) => !r.settled);
+    return out;
   }
 
   /** Starts shutting down: stops accepting messages and flushes; results channels close when done. */
@@ -923,17 +982,19 @@ export class AsyncProducer {
         for (const b of [...tp.inflight, ...tp.retry]) b.done = true;
       }
     }
-    const records = this.#unsettled();
-    for (const view of this.#topics.values()) {
-      for (const tp of view.parts) {
-        if (!tp) continue;
-        tp.retry = [];
-        tp.takeAll();
-      }
+    const waiting = this.#waitingRecords();
+    const groups = this.#unsettledGroups();
+    for (const tp of this.#partitions()) {
+      tp.retry = [];
+      tp.takeAll();
     }
     this.#waitingTopics.clear();
-    if (records.length > 0) this.#log.warn("producer: close timed out; undelivered messages failed", { records: records.length, error: err });
-    this.failed(records, err);
+    const records = waiting.length + groups.reduce((n, [, g]) => n + g.recs.count, 0);
+    if (records > 0) this.#log.warn("producer: close timed out; undelivered messages failed", { records, error: err });
+    this.failed(waiting, err);
+    // a batch in flight keeps its builder: its request may still be reading the bytes
+    for (const [tp, g] of groups) this.#failGroup(tp, g, err, (_i) => true, g.recs.bytes);
+    for (const [, g] of groups) g.recs.settled = true;
   }
 
   /** `await using producer = ...` closes it. */
@@ -979,9 +1040,10 @@ function keyBytes(key: string | Uint8Array | null | undefined): Uint8Array | nul
   return keyScratch.subarray(0, te.encodeInto(key, keyScratch).written);
 }
 
-// The bytes a message holds in the buffer, remembered on the message itself (no per-message map).
+// The bytes a result on successes()/errors() holds in the buffer until it is read, remembered on
+// the result itself (no per-result map).
 const SIZE: unique symbol = Symbol("samsa.bufferedSize");
-type Sized = ProducerMessage & { [SIZE]?: number };
-function sizeOf(msg: ProducerMessage): number {
-  return (msg as Sized)?.[SIZE] ?? 64;
+type Sized = { [SIZE]?: number };
+function sizeOf(item: object): number {
+  return (item as Sized)?.[SIZE] ?? 0;
 }

@@ -72,15 +72,15 @@ export interface ProducerInterceptor {
 
 
 /**
- * A message on its way. Its bytes are encoded once, straight into its partition's open batch
- * (`RecordBatchBuilder`); this object only carries what reporting the result needs.
+ * A message waiting for its topic's metadata (the first sends to a topic), before it is encoded
+ * into a batch; past that point a batch keeps only a {@link RecordSet} entry per record.
  */
 export interface PendingRecord {
   /** The user's message. */
   msg: ProducerMessage;
   /** Timestamp. */
   timestamp: number;
-  /** Bytes it holds in the producer's buffer: an estimate until encoded, then its encoded size; both plus {@link RECORD_OVERHEAD}. */
+  /** Bytes it holds in the producer's buffer (estimated size plus overhead). */
   size: number;
   /** Completion hook (SyncProducer); called once with the error or nothing. */
   done: ((err?: Error) => void) | undefined;
@@ -88,7 +88,7 @@ export interface PendingRecord {
   sentAt: number;
   /** The producer's flush generation when it was sent: `flush()` waits for its own generation. */
   generation: number;
-  /** Its result was reported (guards against a second report after `close()`'s deadline). */
+  /** Its result was reported. */
   settled: boolean;
 }
 
@@ -99,23 +99,23 @@ function checkBytes(what: string, v: unknown): number {
 }
 
 /**
- * What one message costs the producer beyond its encoded bytes while it waits for its result: the
- * message object the producer holds, its pending record, a typed-array view or string header. Counted
- * in `producer.maxBufferedBytes` so that the bound is on memory, not only on payload.
+ * What one message costs the producer beyond its encoded bytes while it waits for its result when
+ * the producer keeps the message object (`producer.return.successes`, a SyncProducer send): the
+ * object, its typed-array view or string, the batch's reference. Counted in
+ * `producer.maxBufferedBytes` so that the bound is on memory, not only on payload.
  */
 export const RECORD_OVERHEAD = 192;
 
+/** The same when the producer keeps nothing of the message but its bytes (a shape byte, a share of the batch). */
+export const SLIM_OVERHEAD = 8;
+
 /**
- * Builds the pending form of a message; throws TypeError on a bad key, value or header type (so a
- * bad message fails alone at `send()`, before it reaches a batch).
+ * The least bytes a message takes in a batch (a record's fixed part plus key, value and headers,
+ * one byte per UTF-16 unit); throws TypeError on a bad key, value or header type, so that a bad
+ * message fails alone at `send()`, before it reaches a batch.
  */
-export function pendingRecord(
-  msg: ProducerMessage,
-  done: ((err?: Error) => void) | undefined,
-  now: number,
-  generation: number,
-): PendingRecord {
-  let size = RECORD_OVERHEAD + 21 + checkBytes("message key", msg.key) + checkBytes("message value", msg.value);
+export function measure(msg: ProducerMessage): number {
+  let size = 21 + checkBytes("message key", msg.key) + checkBytes("message value", msg.value);
   const headers = msg.headers;
   if (headers !== undefined) {
     if (!Array.isArray(headers)) throw new TypeError("message headers must be an array");
@@ -124,9 +124,7 @@ export function pendingRecord(
       size += 10 + h.key.length + checkBytes("header value", h.value);
     }
   }
-  const timestamp = msg.timestamp ?? now;
-  if (!Number.isSafeInteger(timestamp)) throw new TypeError(`message timestamp must be an integer, got ${timestamp}`);
-  return { msg, timestamp, size, done, sentAt: now, generation, settled: false };
+  return size;
 }
 
 /**

@@ -24,7 +24,8 @@
  */
 import { type BatchStamp, RecordBatchBuilder, restamp } from "../protocol/batch_builder.ts";
 import { decodeRecordBatches } from "../protocol/records.ts";
-import { type PendingRecord, type ProducerMessage, RECORD_OVERHEAD } from "./message.ts";
+import type { ProducerMessage } from "./message.ts";
+import { type DoneHook, RecordSet } from "./record_set.ts";
 import type { BrokerSink } from "./sink.ts";
 
 /** Kafka keeps the metadata of a producer's last five batches per partition for de-duplication. */
@@ -37,8 +38,8 @@ export const SEQUENCE_MODULUS = 2 ** 31;
 export interface ProducerBatch {
   /** Its partition. */
   readonly tp: PartitionState;
-  /** The records, in send order. */
-  records: PendingRecord[];
+  /** Its records' result side (send order); the records themselves are in {@link builder}. */
+  recs: RecordSet;
   /** Position of the first record in the partition's send order; orders retries (never wraps). */
   ordinal: number;
   /** First sequence number, or -1 when not idempotent. */
@@ -74,8 +75,18 @@ export const CONFIRMED_FOR_MS = 60_000;
 export interface Draft {
   /** The batch being built. */
   builder: RecordBatchBuilder;
-  /** Its records, in order. */
-  records: PendingRecord[];
+  /** Its records' result side, in order. */
+  recs: RecordSet;
+}
+
+/** Records encoded together: a draft or a batch (what a failure is reported for). */
+export interface RecordGroup {
+  /** Where the records are encoded. */
+  builder: RecordBatchBuilder;
+  /** Their result side. */
+  recs: RecordSet;
+  /** The sealed bytes, once sealed. */
+  encoded?: Uint8Array | undefined;
 }
 
 /** Producer id and epoch. */
@@ -150,16 +161,30 @@ export class PartitionState {
 
   /**
    * Encodes a record into the open batch, or a new one when it would take the open one past
-   * `maxBytes` or `maxRecords`. Returns the record's encoded size.
+   * `maxBytes` or `maxRecords`, or the record belongs to a newer flush generation. `overhead` is
+   * what the producer holds for it beyond its encoded bytes. Returns the record's encoded size.
    */
-  append(rec: PendingRecord, msg: ProducerMessage, maxBytes: number, maxRecords: number): number {
+  append(
+    msg: ProducerMessage,
+    timestamp: number,
+    done: DoneHook | undefined,
+    keep: boolean,
+    sentAt: number,
+    generation: number,
+    estimate: number,
+    overhead: number,
+    limits: { maxBytes: number; maxRecords: number },
+  ): number {
     let d = this.drafts[this.drafts.length - 1];
-    if (!d || d.records.length >= maxRecords || d.builder.size + rec.size - RECORD_OVERHEAD > maxBytes) {
-      d = { builder: new RecordBatchBuilder(), records: [] };
+    if (
+      !d || d.recs.count >= limits.maxRecords || d.recs.generation !== generation ||
+      d.builder.size + estimate > limits.maxBytes
+    ) {
+      d = { builder: new RecordBatchBuilder(), recs: new RecordSet(sentAt, generation) };
       this.drafts.push(d);
     }
-    const n = d.builder.append(rec.timestamp, msg.key, msg.value, msg.headers);
-    d.records.push(rec);
+    const n = d.builder.append(timestamp, msg.key, msg.value, msg.headers);
+    d.recs.add(msg, timestamp, done, keep, n + overhead);
     this.queued++;
     this.queuedBytes += n;
     return n;
@@ -168,26 +193,26 @@ export class PartitionState {
   /** Takes the oldest draft if it has at most `maxRecords` records. */
   takeDraft(maxRecords: number): Draft | undefined {
     const d = this.drafts[0];
-    if (!d || d.records.length > maxRecords) return undefined;
+    if (!d || d.recs.count > maxRecords) return undefined;
     this.drafts.shift();
-    this.queued -= d.records.length;
+    this.queued -= d.recs.count;
     this.queuedBytes -= d.builder.size - 61;
     return d;
   }
 
-  /** Removes every draft (close's deadline) and returns their records. */
-  takeAll(): PendingRecord[] {
-    const out = this.drafts.flatMap((d) => d.records);
+  /** Removes every draft (close's deadline, a failed transaction) and returns them. */
+  takeAll(): Draft[] {
+    const out = this.drafts;
     this.drafts = [];
     this.queued = 0;
     this.queuedBytes = 0;
     return out;
   }
 
-  /** Removes and returns the records of the drafts whose oldest record was sent at or before `cutoff`. */
-  takeExpired(cutoff: number): PendingRecord[] {
-    const out: PendingRecord[] = [];
-    while (this.drafts.length > 0 && this.drafts[0].records[0].sentAt <= cutoff) out.push(...this.takeDraft(Infinity)!.records);
+  /** Removes and returns the drafts whose oldest record was sent at or before `cutoff`. */
+  takeExpired(cutoff: number): Draft[] {
+    const out: Draft[] = [];
+    while (this.drafts.length > 0 && this.drafts[0].recs.firstSentAt <= cutoff) out.push(this.takeDraft(Infinity)!);
     return out;
   }
 
@@ -196,10 +221,10 @@ export class PartitionState {
    * with nothing unacknowledged first moves to the producer's current id and epoch (sequence 0).
    */
   newBatch(draft: Draft, pid: ProducerIdAndEpoch | undefined): ProducerBatch {
-    const records = draft.records;
+    const count = draft.recs.count;
     const batch: ProducerBatch = {
       tp: this,
-      records,
+      recs: draft.recs,
       builder: draft.builder,
       ordinal: this.#nextOrdinal,
       baseSequence: -1,
@@ -207,12 +232,12 @@ export class PartitionState {
       producerEpoch: -1,
       encoded: undefined,
       attempts: 0,
-      createdAt: records[0].sentAt,
+      createdAt: draft.recs.firstSentAt,
       maybeWritten: false,
       lastCode: 0,
       done: false,
     };
-    this.#nextOrdinal += records.length;
+    this.#nextOrdinal += count;
     if (pid) {
       if ((pid.id !== this.producerId || pid.epoch !== this.producerEpoch) && this.unacked === 0) {
         this.producerId = pid.id;
@@ -223,35 +248,42 @@ export class PartitionState {
       batch.baseSequence = this.nextSequence;
       batch.producerId = this.producerId;
       batch.producerEpoch = this.producerEpoch;
-      this.nextSequence = (this.nextSequence + records.length) % SEQUENCE_MODULUS;
+      this.nextSequence = (this.nextSequence + count) % SEQUENCE_MODULUS;
     }
     return batch;
   }
 
   /** Splits a batch that was too large (and surely not written) into two over the same sequence range. */
   split(b: ProducerBatch): [ProducerBatch, ProducerBatch] {
-    const half = Math.ceil(b.records.length / 2);
+    const half = Math.ceil(b.recs.count / 2);
     const seq2 = b.baseSequence < 0 ? -1 : (b.baseSequence + half) % SEQUENCE_MODULUS;
     const [first, second] = [rebuild(b, (i) => i < half), rebuild(b, (i) => i >= half)];
-    const part = (records: PendingRecord[], builder: RecordBatchBuilder, ordinal: number, seq: number): ProducerBatch => ({
+    const bytes1 = Math.floor((b.recs.bytes * half) / b.recs.count);
+    const part = (recs: RecordSet, builder: RecordBatchBuilder, ordinal: number, seq: number): ProducerBatch => ({
       ...b,
-      records,
+      recs,
       builder,
       ordinal,
       baseSequence: seq,
       encoded: undefined,
-      createdAt: Math.min(...records.map((r) => r.sentAt)),
     });
-    return [
-      part(b.records.slice(0, half), first, b.ordinal, b.baseSequence),
-      part(b.records.slice(half), second, b.ordinal + half, seq2),
+    const out: [ProducerBatch, ProducerBatch] = [
+      part(b.recs.subset((i) => i < half, bytes1), first, b.ordinal, b.baseSequence),
+      part(b.recs.subset((i) => i >= half, b.recs.bytes - bytes1), second, b.ordinal + half, seq2),
     ];
+    b.builder.release();
+    return out;
   }
 
-  /** Keeps only the records `keep` accepts (re-encoded), e.g. after the broker named bad ones. */
-  trim(b: ProducerBatch, keep: (index: number) => boolean): void {
-    b.builder = rebuild(b, keep);
-    b.records = b.records.filter((_, i) => keep(i));
+  /**
+   * Keeps only the records `keep` accepts (re-encoded), e.g. after the broker named bad ones;
+   * `bytes` of the buffer stay counted for them.
+   */
+  trim(b: ProducerBatch, keep: (index: number) => boolean, bytes: number): void {
+    const builder = rebuild(b, keep);
+    b.builder.release();
+    b.builder = builder;
+    b.recs = b.recs.subset(keep, bytes);
     b.encoded = undefined;
   }
 
@@ -307,7 +339,7 @@ export class PartitionState {
       if (b.encoded) restamp(b.encoded, stampOf(b));
       b.maybeWritten = false;
       b.lastCode = 0;
-      seq = (seq + b.records.length) % SEQUENCE_MODULUS;
+      seq = (seq + b.recs.count) % SEQUENCE_MODULUS;
     }
     this.producerId = pid.id;
     this.producerEpoch = pid.epoch;
@@ -320,6 +352,11 @@ export class PartitionState {
 /** The producer fields a batch is sealed with. */
 export function stampOf(b: ProducerBatch): BatchStamp {
   return { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, isTransactional: b.tp.transactional };
+}
+
+/** The batch's bytes, sealed (possibly compressed): what a failed record's message is rebuilt from. */
+export function sealedBytes(b: { builder: RecordBatchBuilder; encoded?: Uint8Array }): Uint8Array {
+  return b.encoded ?? b.builder.snapshot();
 }
 
 // Re-encodes the records of a sealed batch that `keep` accepts (a rare path: splits and trims).

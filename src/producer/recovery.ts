@@ -21,9 +21,8 @@ import { InitProducerId } from "../protocol/apis/init_producer_id.ts";
 import { kerrorInfo, KError } from "../protocol/errors.ts";
 import { guardLogger } from "../observability/logger.ts";
 import { sleep } from "../util/sleep.ts";
-import type { PendingRecord } from "./message.ts";
 import { SEQUENCE_ERRORS } from "./outcome.ts";
-import type { PartitionState, ProducerIdAndEpoch } from "./partition_state.ts";
+import type { PartitionState, ProducerIdAndEpoch, RecordGroup } from "./partition_state.ts";
 import type { BrokerSink } from "./sink.ts";
 
 /** What recovery needs from the producer. */
@@ -33,7 +32,7 @@ export interface RecoveryHost {
   /** The sink of a broker. */
   sinkFor(brokerId: number): BrokerSink;
   /** Records failed for good. */
-  fail(records: PendingRecord[], err: Error): void;
+  fail(tp: PartitionState, groups: RecordGroup[], err: Error): void;
   /**
    * Whether the producer is transactional: an epoch bump (InitProducerId with the transactional
    * id) would abort the open transaction, so a hole fails what follows it instead, and the
@@ -129,10 +128,10 @@ export class Recovery {
     if (!tp.hasWork()) return true; // the next record sent here starts recovery again
     if (this.#host.transactional()) {
       const code = head && head.lastCode !== 0 ? head.lastCode : KError.OutOfOrderSequenceNumber;
-      const records = tp.retry.flatMap((b) => b.records).concat(tp.takeAll());
+      const groups: RecordGroup[] = [...tp.retry, ...tp.takeAll()];
       for (const b of tp.retry) b.done = true;
       tp.retry = [];
-      this.#host.fail(records, kafkaError(code, `produce to ${tp.topic}/${tp.partition} in a transaction`));
+      this.#host.fail(tp, groups, kafkaError(code, `produce to ${tp.topic}/${tp.partition} in a transaction`));
       return true;
     }
     try {
@@ -141,10 +140,10 @@ export class Recovery {
       const err = e as Error;
       if (err instanceof KafkaError && !err.retriable) {
         // no new epoch can be had: what waits for one cannot be delivered
-        const records = tp.retry.flatMap((b) => b.records).concat(tp.takeAll());
+        const groups: RecordGroup[] = [...tp.retry, ...tp.takeAll()];
         for (const b of tp.retry) b.done = true;
         tp.retry = [];
-        this.#host.fail(records, err);
+        this.#host.fail(tp, groups, err);
         return true;
       }
       return false;

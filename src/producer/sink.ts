@@ -191,7 +191,7 @@ export class BrokerSink {
       batches.push(batch);
       tp.sent(batch);
       total += batch.encoded.length;
-      messages += batch.records.length;
+      messages += batch.recs.count;
     }
     this.#next = start + 1;
     if (batches.length === 0) return false;
@@ -225,10 +225,10 @@ export class BrokerSink {
         // Sarama's ProduceRequest.encode: per batch in every request sent (a retry counts again);
         // compression-ratio = uncompressed ÷ compressed bytes of the records, × 100
         const bytes = b.encoded!.length;
-        pm.batch(b.tp.topic, bytes, b.records.length, (b.builder.size - BATCH_HEADER_SIZE) / Math.max(1, bytes - BATCH_HEADER_SIZE));
+        pm.batch(b.tp.topic, bytes, b.recs.count, (b.builder.size - BATCH_HEADER_SIZE) / Math.max(1, bytes - BATCH_HEADER_SIZE));
         perTopic ??= new Map();
-        perTopic.set(b.tp.topic, (perTopic.get(b.tp.topic) ?? 0) + b.records.length);
-        total += b.records.length;
+        perTopic.set(b.tp.topic, (perTopic.get(b.tp.topic) ?? 0) + b.recs.count);
+        total += b.recs.count;
       }
     }
     if (pm) pm.request(total, perTopic!);
@@ -289,7 +289,7 @@ export class BrokerSink {
         brokerId: this.brokerId,
         topic: b.tp.topic,
         partition: b.tp.partition,
-        records: b.records.length,
+        records: b.recs.count,
         bytes: b.encoded?.length ?? 0,
         retries: b.attempts,
         baseOffset: a && a.errorCode === 0 ? a.baseOffset : -1,

@@ -146,6 +146,23 @@ export class RecordBatchBuilder {
       out = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
       out.set(packed, BATCH_HEADER_SIZE);
     }
+    this.#header(out, codec);
+    this.#sealed = out;
+    return restamp(out, stamp);
+  }
+
+  /**
+   * A sealed, uncompressed copy of the records appended so far (no producer fields); the builder
+   * stays open. For reading a batch back (a slow path: reporting the records of a failure).
+   */
+  snapshot(): Uint8Array {
+    if (this.#sealed) return this.#sealed;
+    const out = this.#buf.slice(0, this.#pos);
+    this.#header(out, 0);
+    return restamp(out, { producerId: -1, producerEpoch: -1, baseSequence: -1, isTransactional: false });
+  }
+
+  #header(out: Uint8Array, codec: number): void {
     const v = new DataView(out.buffer, out.byteOffset, BATCH_HEADER_SIZE);
     v.setBigInt64(0, 0n);
     v.setInt32(LENGTH_AT, out.length - 12);
@@ -156,8 +173,6 @@ export class RecordBatchBuilder {
     setInt64(v, 27, this.#baseTimestamp);
     setInt64(v, 35, this.#maxTimestamp);
     v.setInt32(57, this.#count);
-    this.#sealed = out;
-    return restamp(out, stamp);
   }
 
   /** The codec the batch was sealed with. */
@@ -167,7 +182,7 @@ export class RecordBatchBuilder {
 
   /** Hands the buffer back for reuse; the bytes `seal` returned are invalid afterwards. */
   release(): void {
-    if (this.#buf.length <= 2 * 1024 * 1024 && pool.length < POOL_MAX) pool.push(this.#buf);
+    if (this.#buf !== EMPTY && this.#buf.length <= 2 * 1024 * 1024 && pool.length < POOL_MAX) pool.push(this.#buf);
     this.#buf = EMPTY;
     this.#sealed = undefined;
   }
