@@ -136,6 +136,7 @@ export class PartitionState {
   /** When a batch was last acknowledged under the current id and epoch (0: never). */
   ackedAt = 0;
   #nextOrdinal = 0;
+  #lastBatchSize = 16 * 1024;
   #drained: Array<() => void> = [];
 
   /** @param topic the topic @param partition the partition */
@@ -180,7 +181,8 @@ export class PartitionState {
       !d || d.recs.count >= limits.maxRecords || d.recs.generation !== generation ||
       d.builder.size + estimate > limits.maxBytes
     ) {
-      d = { builder: new RecordBatchBuilder(), recs: new RecordSet(sentAt, generation) };
+      // sized like the partition's last batch (+1/8): one allocation, no growth copies
+      d = { builder: new RecordBatchBuilder(this.#lastBatchSize + (this.#lastBatchSize >> 3)), recs: new RecordSet(sentAt, generation) };
       this.drafts.push(d);
     }
     const n = d.builder.append(timestamp, msg.key, msg.value, msg.headers);
@@ -195,6 +197,7 @@ export class PartitionState {
     const d = this.drafts[0];
     if (!d || d.recs.count > maxRecords) return undefined;
     this.drafts.shift();
+    this.#lastBatchSize = d.builder.size;
     this.queued -= d.recs.count;
     this.queuedBytes -= d.builder.size - 61;
     return d;

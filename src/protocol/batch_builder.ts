@@ -49,9 +49,33 @@ const te = new TextEncoder();
 const zz = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
 
 // Free buffers for new builders (they are large and short-lived: reuse beats the allocator and GC).
+// Bounded in bytes, not in count: a pool of buffers that once grew to a megabyte would otherwise
+// hold tens of megabytes that no buffered-bytes limit sees.
 const pool: Uint8Array[] = [];
-const POOL_MAX = 32;
+let pooledBytes = 0;
+const POOL_MAX_BYTES = 8 * 1024 * 1024;
 const INITIAL = 16 * 1024;
+
+// The pooled buffer that fits `hint` best (the smallest at least that large, else the largest).
+function takeBuffer(hint: number): Uint8Array {
+  let best = -1;
+  for (let i = 0; i < pool.length; i++) {
+    const n = pool[i].length;
+    if (best < 0) best = i;
+    else {
+      const b = pool[best].length;
+      if (b < hint ? n > b : n >= hint && n < b) best = i;
+    }
+  }
+  if (best >= 0 && pool[best].length >= Math.min(hint, INITIAL)) {
+    const buf = pool[best];
+    pool[best] = pool[pool.length - 1];
+    pool.pop();
+    pooledBytes -= buf.length;
+    return buf;
+  }
+  return new Uint8Array(Math.max(INITIAL, hint));
+}
 
 /**
  * Builds one record batch.
@@ -74,8 +98,9 @@ export class RecordBatchBuilder {
   #sealed: Uint8Array | undefined;
   #codec = 0;
 
-  constructor() {
-    this.#buf = pool.pop() ?? new Uint8Array(INITIAL);
+  /** @param sizeHint bytes the batch is expected to take (e.g. its partition's last batch), to size its buffer once */
+  constructor(sizeHint: number = INITIAL) {
+    this.#buf = takeBuffer(sizeHint);
   }
 
   /** Records appended. */
@@ -182,7 +207,11 @@ export class RecordBatchBuilder {
 
   /** Hands the buffer back for reuse; the bytes `seal` returned are invalid afterwards. */
   release(): void {
-    if (this.#buf !== EMPTY && this.#buf.length <= 2 * 1024 * 1024 && pool.length < POOL_MAX) pool.push(this.#buf);
+    const buf = this.#buf;
+    if (buf !== EMPTY && pooledBytes + buf.length <= POOL_MAX_BYTES) {
+      pool.push(buf);
+      pooledBytes += buf.length;
+    }
     this.#buf = EMPTY;
     this.#sealed = undefined;
   }
