@@ -26,6 +26,13 @@
  * - **Batching**: what the protocol can batch is sent once per broker, not once per item (e.g.
  *   `listOffsets` for many partitions: one ListOffsets per leader).
  * - An empty list of items resolves with `[]` without sending anything.
+ * - **`admin.timeout` bounds every call**, the metadata refreshes, coordinator lookups,
+ *   connection attempts and backoffs of its retries included: a call still unfinished then
+ *   rejects with `ErrAdminTimeout` (an `ErrRequestTimeout` naming the operation and
+ *   `admin.timeout`), at the latest `net.readTimeout` after it (a request already sent may still
+ *   be answered). In a batched operation the items that already have an answer keep it and the
+ *   others get a REQUEST_TIMED_OUT `error`; the call throws only when no item had an answer
+ *   ({@link AdminContext.call}).
  *
  * Operation functions live in `topics.ts`, `records.ts`, `configs.ts`, `cluster.ts`, `groups.ts`,
  * `acls.ts`, `quotas.ts`, `scram.ts`, `transactions.ts`, as
@@ -190,73 +197,73 @@ export class ClusterAdmin {
 
   /** Creates topics (see {@link createTopics}). */
   createTopics(topics: NewTopic[], options?: CreateTopicsOptions): Promise<CreateTopicResult[]> {
-    return createTopics(this.#ctx, topics, options);
+    return this.#ctx.call("createTopics", (ctx) => createTopics(ctx, topics, options));
   }
 
   /** Lists topics (see {@link listTopics}). */
   listTopics(options?: ListTopicsOptions): Promise<TopicListing[]> {
-    return listTopics(this.#ctx, options);
+    return this.#ctx.call("listTopics", (ctx) => listTopics(ctx, options));
   }
 
   /** Describes topics (see {@link describeTopics}). */
   describeTopics(topics: string[], options?: DescribeTopicsOptions): Promise<TopicDescription[]> {
-    return describeTopics(this.#ctx, topics, options);
+    return this.#ctx.call("describeTopics", (ctx) => describeTopics(ctx, topics, options));
   }
 
   /** Deletes topics by name or id (see {@link deleteTopics}). */
   deleteTopics(topics: TopicRef[]): Promise<DeleteTopicResult[]> {
-    return deleteTopics(this.#ctx, topics);
+    return this.#ctx.call("deleteTopics", (ctx) => deleteTopics(ctx, topics));
   }
 
   /** Adds partitions (see {@link createPartitions}). */
   createPartitions(topics: NewPartitions[], options?: CreatePartitionsOptions): Promise<CreatePartitionsResult[]> {
-    return createPartitions(this.#ctx, topics, options);
+    return this.#ctx.call("createPartitions", (ctx) => createPartitions(ctx, topics, options));
   }
 
   // --- records and offsets
 
   /** Deletes records before offsets (see {@link deleteRecords}). */
   deleteRecords(partitions: DeleteRecordsSpec[]): Promise<DeleteRecordsResult[]> {
-    return deleteRecords(this.#ctx, partitions);
+    return this.#ctx.call("deleteRecords", (ctx) => deleteRecords(ctx, partitions));
   }
 
   /** Looks up offsets (see {@link listOffsets}). */
   listOffsets(partitions: ListOffsetsSpec[], options?: ListOffsetsOptions): Promise<ListOffsetsResult[]> {
-    return listOffsets(this.#ctx, partitions, options);
+    return this.#ctx.call("listOffsets", (ctx) => listOffsets(ctx, partitions, options));
   }
 
   // --- configs
 
   /** Describes configs (see {@link describeConfigs}). */
   describeConfigs(resources: DescribeConfigsResource[], options?: DescribeConfigsOptions): Promise<DescribeConfigsResult[]> {
-    return describeConfigs(this.#ctx, resources, options);
+    return this.#ctx.call("describeConfigs", (ctx) => describeConfigs(ctx, resources, options));
   }
 
   /** Replaces configs (see {@link alterConfigs}). */
   alterConfigs(resources: AlterConfigsResource[], options?: AlterConfigsOptions): Promise<AlterConfigsResult[]> {
-    return alterConfigs(this.#ctx, resources, options);
+    return this.#ctx.call("alterConfigs", (ctx) => alterConfigs(ctx, resources, options));
   }
 
   /** Changes single config keys (see {@link incrementalAlterConfigs}). */
   incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], options?: AlterConfigsOptions): Promise<AlterConfigsResult[]> {
-    return incrementalAlterConfigs(this.#ctx, resources, options);
+    return this.#ctx.call("incrementalAlterConfigs", (ctx) => incrementalAlterConfigs(ctx, resources, options));
   }
 
   // --- cluster
 
   /** Describes the cluster (see {@link describeCluster}). */
   describeCluster(options?: DescribeClusterOptions): Promise<ClusterDescription> {
-    return describeCluster(this.#ctx, options);
+    return this.#ctx.call("describeCluster", (ctx) => describeCluster(ctx, options));
   }
 
   /** Describes brokers' log directories (see {@link describeLogDirs}). */
   describeLogDirs(options?: DescribeLogDirsOptions): Promise<BrokerLogDirs[]> {
-    return describeLogDirs(this.#ctx, options);
+    return this.#ctx.call("describeLogDirs", (ctx) => describeLogDirs(ctx, options));
   }
 
   /** Elects leaders (see {@link electLeaders}). */
   electLeaders(type: ElectionType, partitions?: TopicPartition[] | null): Promise<ElectLeadersResult[]> {
-    return electLeaders(this.#ctx, type, partitions);
+    return this.#ctx.call("electLeaders", (ctx) => electLeaders(ctx, type, partitions));
   }
 
   /** Starts or cancels reassignments (see {@link alterPartitionReassignments}). */
@@ -264,39 +271,39 @@ export class ClusterAdmin {
     reassignments: PartitionReassignment[],
     options?: AlterPartitionReassignmentsOptions,
   ): Promise<AlterPartitionReassignmentsResult[]> {
-    return alterPartitionReassignments(this.#ctx, reassignments, options);
+    return this.#ctx.call("alterPartitionReassignments", (ctx) => alterPartitionReassignments(ctx, reassignments, options));
   }
 
   /** Lists reassignments in progress (see {@link listPartitionReassignments}). */
   listPartitionReassignments(partitions?: TopicPartition[] | null): Promise<OngoingReassignment[]> {
-    return listPartitionReassignments(this.#ctx, partitions);
+    return this.#ctx.call("listPartitionReassignments", (ctx) => listPartitionReassignments(ctx, partitions));
   }
 
   /** Describes feature flags (see {@link describeFeatures}). */
   describeFeatures(): Promise<FeatureMetadata> {
-    return describeFeatures(this.#ctx);
+    return this.#ctx.call("describeFeatures", (ctx) => describeFeatures(ctx));
   }
 
   /** Changes feature levels (see {@link updateFeatures}). */
   updateFeatures(updates: FeatureUpdate[], options?: UpdateFeaturesOptions): Promise<UpdateFeatureResult[]> {
-    return updateFeatures(this.#ctx, updates, options);
+    return this.#ctx.call("updateFeatures", (ctx) => updateFeatures(ctx, updates, options));
   }
 
   // --- consumer groups ---------------------------------------------------------------------
 
   /** Lists consumer groups on every broker, optionally filtered by state and type (see {@link groups.listConsumerGroups}). */
   listConsumerGroups(options?: ListConsumerGroupsOptions): Promise<ConsumerGroupListing[]> {
-    return groups.listConsumerGroups(this.#ctx, options);
+    return this.#ctx.call("listConsumerGroups", (ctx) => groups.listConsumerGroups(ctx, options));
   }
 
   /** Describes classic and KIP-848 groups: state, protocol, members and their decoded assignments. */
   describeConsumerGroups(groupIds: string[], options?: DescribeConsumerGroupsOptions): Promise<ConsumerGroupDescription[]> {
-    return groups.describeConsumerGroups(this.#ctx, groupIds, options);
+    return this.#ctx.call("describeConsumerGroups", (ctx) => groups.describeConsumerGroups(ctx, groupIds, options));
   }
 
   /** Deletes empty consumer groups (one DeleteGroups per coordinator). */
   deleteConsumerGroups(groupIds: string[]): Promise<DeleteConsumerGroupResult[]> {
-    return groups.deleteConsumerGroups(this.#ctx, groupIds);
+    return this.#ctx.call("deleteConsumerGroups", (ctx) => groups.deleteConsumerGroups(ctx, groupIds));
   }
 
   /** The committed offsets of groups: all partitions, or those a {@link GroupOffsetsSpec} names. */
@@ -304,89 +311,89 @@ export class ClusterAdmin {
     groupIds: (string | GroupOffsetsSpec)[],
     options?: ListConsumerGroupOffsetsOptions,
   ): Promise<ConsumerGroupOffsets[]> {
-    return groups.listConsumerGroupOffsets(this.#ctx, groupIds, options);
+    return this.#ctx.call("listConsumerGroupOffsets", (ctx) => groups.listConsumerGroupOffsets(ctx, groupIds, options));
   }
 
   /** Commits offsets for a group as an admin (the group must have no active members). */
   alterConsumerGroupOffsets(groupId: string, offsets: GroupOffsetToCommit[]): Promise<GroupPartitionResult[]> {
-    return groups.alterConsumerGroupOffsets(this.#ctx, groupId, offsets);
+    return this.#ctx.call("alterConsumerGroupOffsets", (ctx) => groups.alterConsumerGroupOffsets(ctx, groupId, offsets));
   }
 
   /** Deletes a group's committed offsets for partitions it no longer consumes (OffsetDelete). */
   deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[]): Promise<GroupPartitionResult[]> {
-    return groups.deleteConsumerGroupOffsets(this.#ctx, groupId, partitions);
+    return this.#ctx.call("deleteConsumerGroupOffsets", (ctx) => groups.deleteConsumerGroupOffsets(ctx, groupId, partitions));
   }
 
   /** Removes members (by member id or static instance id) from a group; all of them when none are given. */
   removeMembersFromConsumerGroup(groupId: string, members?: MemberToRemove[]): Promise<RemoveMembersResult> {
-    return groups.removeMembersFromConsumerGroup(this.#ctx, groupId, members);
+    return this.#ctx.call("removeMembersFromConsumerGroup", (ctx) => groups.removeMembersFromConsumerGroup(ctx, groupId, members));
   }
 
   /** Committed offset, end offset and lag per partition of a group, with totals. */
   consumerGroupLag(groupId: string, options?: ConsumerGroupLagOptions): Promise<ConsumerGroupLag> {
-    return groups.consumerGroupLag(this.#ctx, groupId, options);
+    return this.#ctx.call("consumerGroupLag", (ctx) => groups.consumerGroupLag(ctx, groupId, options));
   }
 
   // --- ACLs ----------------------------------------------------------------------------------
 
   /** Creates ACL bindings (needs an authorizer on the cluster). */
   createAcls(bindings: AclBinding[]): Promise<CreateAclResult[]> {
-    return acls.createAcls(this.#ctx, bindings);
+    return this.#ctx.call("createAcls", (ctx) => acls.createAcls(ctx, bindings));
   }
 
   /** The ACL bindings matching a filter (all of them by default). */
   describeAcls(filter?: AclBindingFilter): Promise<AclDescription[]> {
-    return acls.describeAcls(this.#ctx, filter);
+    return this.#ctx.call("describeAcls", (ctx) => acls.describeAcls(ctx, filter));
   }
 
   /** Deletes the ACL bindings matching each filter; each result lists what it deleted. */
   deleteAcls(filters: AclBindingFilter[]): Promise<DeleteAclsResult[]> {
-    return acls.deleteAcls(this.#ctx, filters);
+    return this.#ctx.call("deleteAcls", (ctx) => acls.deleteAcls(ctx, filters));
   }
 
   // --- SCRAM users ---------------------------------------------------------------------------
 
   /** The SCRAM credentials (mechanism, iterations) of users, or of every user. */
   describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
-    return scram.describeUserScramCredentials(this.#ctx, users);
+    return this.#ctx.call("describeUserScramCredentials", (ctx) => scram.describeUserScramCredentials(ctx, users));
   }
 
   /** Creates or replaces SCRAM credentials; the password is salted and hashed here, never sent. */
   upsertUserScramCredentials(upserts: ScramCredentialUpsert[]): Promise<ScramCredentialResult[]> {
-    return scram.upsertUserScramCredentials(this.#ctx, upserts);
+    return this.#ctx.call("upsertUserScramCredentials", (ctx) => scram.upsertUserScramCredentials(ctx, upserts));
   }
 
   /** Deletes SCRAM credentials. */
   deleteUserScramCredentials(deletions: ScramCredentialDeletion[]): Promise<ScramCredentialResult[]> {
-    return scram.deleteUserScramCredentials(this.#ctx, deletions);
+    return this.#ctx.call("deleteUserScramCredentials", (ctx) => scram.deleteUserScramCredentials(ctx, deletions));
   }
 
   // --- quotas --------------------------------------------------------------------------------
 
   /** The client quotas matching a filter (user, client-id, ip entities). */
   describeClientQuotas(filter?: ClientQuotaFilter): Promise<ClientQuotaEntry[]> {
-    return quotas.describeClientQuotas(this.#ctx, filter);
+    return this.#ctx.call("describeClientQuotas", (ctx) => quotas.describeClientQuotas(ctx, filter));
   }
 
   /** Sets or removes client quota values. */
   alterClientQuotas(alterations: ClientQuotaAlteration[], options?: AlterClientQuotasOptions): Promise<AlterClientQuotaResult[]> {
-    return quotas.alterClientQuotas(this.#ctx, alterations, options);
+    return this.#ctx.call("alterClientQuotas", (ctx) => quotas.alterClientQuotas(ctx, alterations, options));
   }
 
   // --- producers and transactions ------------------------------------------------------------
 
   /** The active producers of partitions (one DescribeProducers per leader). */
   describeProducers(partitions: TopicPartition[]): Promise<PartitionProducers[]> {
-    return txns.describeProducers(this.#ctx, partitions);
+    return this.#ctx.call("describeProducers", (ctx) => txns.describeProducers(ctx, partitions));
   }
 
   /** Lists transactions on every broker, filtered by state, producer id, duration or id pattern. */
   listTransactions(options?: ListTransactionsOptions): Promise<TransactionListing[]> {
-    return txns.listTransactions(this.#ctx, options);
+    return this.#ctx.call("listTransactions", (ctx) => txns.listTransactions(ctx, options));
   }
 
   /** Describes transactions, each asked of its transaction coordinator. */
   describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
-    return txns.describeTransactions(this.#ctx, transactionalIds);
+    return this.#ctx.call("describeTransactions", (ctx) => txns.describeTransactions(ctx, transactionalIds));
   }
 }

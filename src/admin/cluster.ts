@@ -229,8 +229,8 @@ export async function electLeaders(
     const res = await controller.request(ElectLeaders, {
       electionType,
       topicPartitions: items === null ? null : byTopic(items),
-      timeoutMs: ctx.timeoutMs,
-    }, { extraTimeout: ctx.timeoutMs });
+      timeoutMs: ctx.requestTimeoutMs,
+    }, { extraTimeout: ctx.requestTimeoutMs });
     ctx.check(res.errorCode, { kind: "controller" }, "electLeaders");
     if (res.errorCode !== 0) throw kafkaError(res.errorCode, "electLeaders");
     return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
@@ -311,10 +311,10 @@ export async function alterPartitionReassignments(
     const m = new Map<string, { partitionIndex: number; replicas: number[] | null }[]>();
     for (const p of pending) m.set(p.topic, [...(m.get(p.topic) ?? []), { partitionIndex: p.partition, replicas: p.replicas }]);
     const res = await controller.request(AlterPartitionReassignments, {
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs: ctx.requestTimeoutMs,
       allowReplicationFactorChange: allow,
       topics: [...m].map(([name, partitions]) => ({ name, partitions })),
-    }, { extraTimeout: ctx.timeoutMs });
+    }, { extraTimeout: ctx.requestTimeoutMs });
     ctx.check(res.errorCode, { kind: "controller" }, "alterPartitionReassignments");
     if (res.errorCode !== 0) throw kafkaError(res.errorCode, "alterPartitionReassignments", res.errorMessage);
     return pending.map((p): AlterPartitionReassignmentsResult | StaleRoute => {
@@ -351,9 +351,9 @@ export async function listPartitionReassignments(
   return await ctx.retry(async () => {
     const controller = await ctx.controller();
     const res = await controller.request(ListPartitionReassignments, {
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs: ctx.requestTimeoutMs,
       topics: items === null ? null : byTopic(items).map((t) => ({ name: t.topic, partitionIndexes: t.partitions })),
-    }, { extraTimeout: ctx.timeoutMs });
+    }, { extraTimeout: ctx.requestTimeoutMs });
     ctx.check(res.errorCode, { kind: "controller" }, "listPartitionReassignments");
     if (res.errorCode !== 0) throw kafkaError(res.errorCode, "listPartitionReassignments", res.errorMessage);
     return res.topics
@@ -478,10 +478,10 @@ export async function updateFeatures(
     const v = controller.versionFor(UpdateFeatures);
     if (validateOnly && v < 1) throw new ConfigurationError("options.validateOnly", `needs UpdateFeatures v1 (Kafka 3.3+); broker ${controller.id()} speaks v${v}`);
     const res = await controller.request(UpdateFeatures, {
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs: ctx.requestTimeoutMs,
       featureUpdates: items.map((u) => ({ ...u, allowDowngrade: u.upgradeType !== 1 })),
       validateOnly,
-    }, { extraTimeout: ctx.timeoutMs });
+    }, { extraTimeout: ctx.requestTimeoutMs });
     ctx.check(res.errorCode, { kind: "controller" }, "updateFeatures");
     return items.map((u): UpdateFeatureResult => {
       const label = `updateFeatures ${u.feature}`;

@@ -37,7 +37,7 @@ import { OffsetCommit } from "../protocol/apis/offset_commit.ts";
 import { OffsetDelete } from "../protocol/apis/offset_delete.ts";
 import { OffsetFetch, type OffsetFetchResponsePartition } from "../protocol/apis/offset_fetch.ts";
 import { KError } from "../protocol/errors.ts";
-import { type AdminContext, isLostConnection, type Route, ROUTING_CODES, StaleRoute } from "./context.ts";
+import { type AdminContext, DeadlineReached, isLostConnection, type Route, ROUTING_CODES, StaleRoute } from "./context.ts";
 import { perLeader } from "./records.ts";
 import {
   type AclOperationName,
@@ -120,7 +120,9 @@ export function batchPerBroker<I, R>(ctx: AdminContext, items: readonly I[], pla
       kafkaError(
         stale.code,
         plan.what,
-        `still failing after admin.retry.max (${ctx.config.admin.retry.max}) retries: ${stale.message}`,
+        stale instanceof DeadlineReached // admin.timeout ran out first (its message says so)
+          ? stale.message
+          : `still failing after admin.retry.max (${ctx.config.admin.retry.max}) retries: ${stale.message}`,
       ),
     ));
 }
@@ -234,7 +236,7 @@ export async function listConsumerGroups(
   checkObject("options", options);
   const states = checkNames("options.states", options.states, GROUP_STATES);
   const types = checkNames("options.types", options.types, GROUP_TYPES);
-  if (ctx.client.brokers().length === 0) await ctx.client.refreshMetadata();
+  if (ctx.client.brokers().length === 0) await ctx.refreshMetadata();
   const ids = ctx.client.brokers().map((b) => b.id);
   type Out = ConsumerGroupListing[] | KafkaError;
   const results = await batchPerBroker<number, Out>(ctx, ids, {
@@ -1060,7 +1062,7 @@ export async function listEndOffsets(
       const res = await broker.request(ListOffsets, {
         replicaId: -1,
         isolationLevel: level,
-        timeoutMs: ctx.timeoutMs,
+        timeoutMs: ctx.requestTimeoutMs,
         topics: [...byTopic(group)].map(([name, ps]) => ({
           name,
           partitions: [...new Set(ps)].map((partitionIndex) => ({
@@ -1069,7 +1071,7 @@ export async function listEndOffsets(
             timestamp: -1,
           })),
         })),
-      }, { extraTimeout: ctx.timeoutMs });
+      }, { extraTimeout: ctx.requestTimeoutMs });
       return group.map((p) => res.topics.find((t) => t.name === p.topic)?.partitions.find((x) => x.partitionIndex === p.partition));
     },
     (p, a): PartitionEndOffset => ({ topic: p.topic, partition: p.partition, offset: a.offset }),

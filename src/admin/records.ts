@@ -121,8 +121,8 @@ export async function deleteRecords(ctx: AdminContext, partitions: DeleteRecords
     async (broker, group) => {
       const res = await broker.request(DeleteRecords, {
         topics: byTopic(group, (it) => ({ partitionIndex: it.partition, offset: it.offset })),
-        timeoutMs: ctx.timeoutMs,
-      }, { extraTimeout: ctx.timeoutMs });
+        timeoutMs: ctx.requestTimeoutMs,
+      }, { extraTimeout: ctx.requestTimeoutMs });
       return group.map((it) => res.topics.find((t) => t.name === it.topic)?.partitions.find((p) => p.partitionIndex === it.partition));
     },
     (it, a) => ({ topic: it.topic, partition: it.partition, lowWatermark: a.lowWatermark }),
@@ -242,8 +242,8 @@ export async function listOffsets(
         replicaId: -1,
         isolationLevel: isolation,
         topics: byTopic(group, (it) => ({ partitionIndex: it.partition, currentLeaderEpoch: -1, timestamp: it.timestamp })),
-        timeoutMs: ctx.timeoutMs,
-      }, { extraTimeout: ctx.timeoutMs });
+        timeoutMs: ctx.requestTimeoutMs,
+      }, { extraTimeout: ctx.requestTimeoutMs });
       return group.map((it) => res.topics.find((t) => t.name === it.topic)?.partitions.find((p) => p.partitionIndex === it.partition));
     },
     (it, a) => ({

@@ -215,7 +215,7 @@ export async function createTopics(
     const controller = await ctx.controller();
     let res;
     try {
-      res = await controller.request(CreateTopics, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+      res = await controller.request(CreateTopics, { topics: pending, timeoutMs: ctx.requestTimeoutMs, validateOnly }, { extraTimeout: ctx.requestTimeoutMs });
     } catch (e) {
       if (isLostConnection(e) && !validateOnly) for (const t of pending) maybeCreated.add(t.name);
       throw e;
@@ -254,7 +254,7 @@ export async function createTopics(
   if (validateOnly || !wait) return results;
   const created = results.filter((r) => !r.error);
   if (created.length === 0) return results;
-  const ready = await waitForTopics(ctx, created, start + ctx.timeoutMs);
+  const ready = await waitForTopics(ctx, created, ctx.deadline ?? start + ctx.timeoutMs);
   for (const r of created) {
     if (!ready.has(r.name)) {
       r.error = kafkaError(
@@ -265,7 +265,7 @@ export async function createTopics(
     }
   }
   // load the new topics into the client's cache, so producers sharing the client find them at once
-  if (ready.size > 0) await ctx.client.refreshMetadata(...ready).catch(() => {});
+  if (ready.size > 0) await ctx.refreshMetadata(...ready).catch(() => {});
   return results;
 }
 
@@ -512,8 +512,8 @@ export async function deleteTopics(ctx: AdminContext, topics: TopicRef[]): Promi
       res = await controller.request(DeleteTopics, {
         topics: pending.map((t) => (t.name !== null ? { name: t.name, topicId: ZERO_UUID } : { name: null, topicId: t.topicId! })),
         topicNames: pending.map((t) => t.name!),
-        timeoutMs: ctx.timeoutMs,
-      }, { extraTimeout: ctx.timeoutMs });
+        timeoutMs: ctx.requestTimeoutMs,
+      }, { extraTimeout: ctx.requestTimeoutMs });
     } catch (e) {
       if (isLostConnection(e)) for (const t of pending) maybeDeleted.add(t);
       throw e;
@@ -602,7 +602,7 @@ export async function createPartitions(
     const controller = await ctx.controller();
     let res;
     try {
-      res = await controller.request(CreatePartitions, { topics: pending, timeoutMs: ctx.timeoutMs, validateOnly }, { extraTimeout: ctx.timeoutMs });
+      res = await controller.request(CreatePartitions, { topics: pending, timeoutMs: ctx.requestTimeoutMs, validateOnly }, { extraTimeout: ctx.requestTimeoutMs });
     } catch (e) {
       if (isLostConnection(e) && !validateOnly) for (const t of pending) maybeGrown.add(t.name);
       throw e;

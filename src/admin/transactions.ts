@@ -188,7 +188,7 @@ export async function listTransactions(
   const pattern = options.transactionalIdPattern === undefined
     ? null
     : checkString("options.transactionalIdPattern", options.transactionalIdPattern);
-  if (ctx.client.brokers().length === 0) await ctx.client.refreshMetadata();
+  if (ctx.client.brokers().length === 0) await ctx.refreshMetadata();
   const ids = ctx.client.brokers().map((b) => b.id);
   const results = await batchPerBroker<number, TransactionListing[] | KafkaError>(ctx, ids, {
     what: "listTransactions",

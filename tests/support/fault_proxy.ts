@@ -15,6 +15,12 @@
  *   bytes are dropped), when the client half-closes the broker is not told (its side stays open
  *   until the proxy closes); {@link FaultProxy.severUpstream} closes the broker side of every live
  *   connection (with `swallow-fin`: the classic half-open connection of a crashed peer)
+ * - `stallReads`: the proxy stops reading from its clients (their sockets are paused, live ones and
+ *   those accepted meanwhile): once the kernel buffers between client and proxy are full (a few MB
+ *   on loopback), a client's writes block, as against a peer that stopped reading. Bytes already
+ *   read go on to the broker, and the broker's answers still come down. Off: reading resumes and
+ *   what waited in the buffers is forwarded, in order. {@link ProxyStats.stalled} counts the
+ *   connections it paused.
  *
  * {@link FaultProxy.close} stops listening, destroys every socket and clears every timer, and
  * resolves once the listener is closed. {@link FaultProxy.live} counts the open client sockets,
@@ -46,6 +52,8 @@ export interface Faults {
   halfOpen: "none" | "drop-down" | "swallow-fin";
   /** Reset every live connection every N ms (0: never). */
   resetEveryMs: number;
+  /** Stop reading from the clients (their writes block once the socket buffers are full). */
+  stallReads: boolean;
 }
 
 /** Counters of what the proxy did. */
@@ -62,6 +70,8 @@ export interface ProxyStats {
   bytesDown: number;
   /** Bytes dropped (black hole, half-open). */
   bytesDropped: number;
+  /** Client connections paused by `stallReads` (each time it paused one). */
+  stalled: number;
 }
 
 const NO_FAULTS: Faults = {
@@ -71,6 +81,7 @@ const NO_FAULTS: Faults = {
   trickle: null,
   halfOpen: "none",
   resetEveryMs: 0,
+  stallReads: false,
 };
 
 type Dir = "up" | "down";
@@ -177,6 +188,8 @@ class Conn {
   deaf = false;
   /** The client sent its FIN or closed: it no longer counts as live. */
   clientDone = false;
+  /** Reading from the client is paused (`stallReads`). */
+  stalled = false;
   readonly up: Lane;
   readonly down: Lane;
   readonly proxy: FaultProxy;
@@ -204,7 +217,15 @@ export class FaultProxy {
   /** The current faults (read-only view; change them with {@link FaultProxy.set}). */
   faults: Faults = structuredClone(NO_FAULTS);
   /** What the proxy did so far. */
-  readonly stats: ProxyStats = { accepted: 0, refused: 0, reset: 0, bytesUp: 0, bytesDown: 0, bytesDropped: 0 };
+  readonly stats: ProxyStats = {
+    accepted: 0,
+    refused: 0,
+    reset: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    bytesDropped: 0,
+    stalled: 0,
+  };
   readonly #server: net.Server;
   readonly #target: { host: string; port: number };
   readonly #conns = new Set<Conn>();
@@ -263,6 +284,7 @@ export class FaultProxy {
   set(f: Partial<Faults>): void {
     this.faults = { ...this.faults, ...f, latencyMs: { ...this.faults.latencyMs, ...f.latencyMs } };
     if (f.blackhole) { for (const c of this.#conns) c.blackholed = true; }
+    if (f.stallReads !== undefined) { for (const c of this.#conns) this.#stall(c, f.stallReads); }
     if (f.resetEveryMs !== undefined) {
       if (this.#storm !== undefined) clearInterval(this.#storm);
       this.#storm = f.resetEveryMs > 0 ? setInterval(() => this.resetAll(), f.resetEveryMs) : undefined;
@@ -302,6 +324,16 @@ export class FaultProxy {
     await closed;
   }
 
+  // Pauses (or resumes) reading from a connection's client.
+  #stall(c: Conn, on: boolean): void {
+    if (c.client.destroyed || c.stalled === on) return;
+    c.stalled = on;
+    if (on) {
+      this.stats.stalled++;
+      c.client.pause();
+    } else c.client.resume();
+  }
+
   #accept(client: net.Socket): void {
     this.stats.accepted++;
     client.on("error", () => {});
@@ -314,6 +346,7 @@ export class FaultProxy {
     const conn = new Conn(this, client);
     this.#conns.add(conn);
     client.on("data", (d: Uint8Array) => conn.up.push(d));
+    if (this.faults.stallReads) this.#stall(conn, true);
     client.on("close", () => {
       conn.clientDone = true;
       // with FINs swallowed the broker side stays open (until it goes by itself, or close())
