@@ -60,7 +60,15 @@ import { channels, type ConnectEvent, type DisconnectEvent, type RequestEvent } 
 import { guardLogger, type Logger, nopLogger } from "./observability/logger.ts";
 import { type BrokerMetrics, brokerMetrics, now } from "./observability/metrics.ts";
 
-/** Library version reported to brokers in ApiVersions v3+. */
+/**
+ * Library version reported to brokers in ApiVersions v3+.
+ *
+ * @example
+ * ```ts
+ * import { SAMSA_VERSION } from "@samsa/kafka";
+ * console.log(`samsa ${SAMSA_VERSION}`); // also what brokers see as the client software version
+ * ```
+ */
 export const SAMSA_VERSION: string = "0.1.0";
 
 export type { RequestOptions };
@@ -143,7 +151,7 @@ function splitAddr(addr: string): { host: string; port: number } {
  *
  * @example
  * ```ts
- * import { Broker } from "./broker.ts";
+ * import { Broker } from "@samsa/kafka";
  * const broker = new Broker("127.0.0.1:9092");
  * await broker.open();
  * const md = await broker.getMetadata({ topics: null });
@@ -838,7 +846,19 @@ export class Broker extends BrokerApis {
   }
 }
 
-/** A {@link KafkaError} for a broker error code, with optional context. */
+/**
+ * A {@link KafkaError} for a broker error code, with optional context.
+ *
+ * @example
+ * ```ts
+ * import { Broker, kafkaError, KError } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const { groups } = await broker.describeGroups({ groups: ["billing"] });
+ * const { errorCode, errorMessage } = groups[0];
+ * if (errorCode !== KError.NoError) throw kafkaError(errorCode, "describe group billing", errorMessage);
+ * ```
+ */
 export function kafkaError(code: number, context?: string, detail?: string | null): KafkaError {
   const info = kerrorInfo(code);
   const msg = [context, info.message, detail].filter(Boolean).join(": ");
@@ -851,6 +871,18 @@ const SASL_FAILURES = new Set<number>([KError.UnsupportedSaslMechanism, KError.I
  * Whether `e` is a SASL failure of a connection attempt: wrong credentials, a mechanism the
  * listener does not enable, a listener without SASL. Another broker or a retry will not fix it, so
  * the Client gives up at once instead of trying every broker again and again.
+ *
+ * @example
+ * ```ts
+ * import { Client, isSaslFailure } from "@samsa/kafka";
+ * const sasl = { enable: true, mechanism: "SCRAM-SHA-256" as const, user: "alice", password: "wrong" };
+ * try {
+ *   await Client.connect(["127.0.0.1:9093"], { net: { sasl } });
+ * } catch (e) {
+ *   if (isSaslFailure(e)) console.error("refused credentials: retrying will not help");
+ *   else throw e;
+ * }
+ * ```
  */
 export function isSaslFailure(e: unknown): boolean {
   return e instanceof KafkaError && SASL_FAILURES.has(e.code);

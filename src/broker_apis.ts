@@ -56,7 +56,18 @@ import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from "./prot
 import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from "./protocol/apis/txn_offset_commit.ts";
 import { UpdateFeatures, type UpdateFeaturesRequest, type UpdateFeaturesResponse } from "./protocol/apis/update_features.ts";
 
-/** Options accepted by every request method. */
+/**
+ * Options accepted by every request method.
+ *
+ * @example
+ * ```ts
+ * import { Broker, type RequestOptions } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const options: RequestOptions = { version: 12, signal: AbortSignal.timeout(5_000) }; // Metadata v12, at most 5 s
+ * const { brokers } = await broker.getMetadata({ topics: null }, options);
+ * ```
+ */
 export interface RequestOptions {
   /** Force this version instead of the negotiated one. */
   version?: number;
@@ -66,7 +77,19 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** The typed request methods; {@link Broker} implements `request`. */
+/**
+ * The typed request methods; {@link Broker} implements `request`.
+ *
+ * @example
+ * ```ts
+ * import type { BrokerApis } from "@samsa/kafka";
+ * // takes a Broker, or any object that implements request()
+ * async function partitionCount(broker: BrokerApis, topic: string): Promise<number> {
+ *   const { topics } = await broker.getMetadata({ topics: [{ name: topic }] });
+ *   return topics[0].partitions.length;
+ * }
+ * ```
+ */
 export abstract class BrokerApis {
   /** Sends any request and resolves with its decoded response. */
   abstract request<Req, Res>(api: ApiDef<Req, Res>, req: Req, options?: RequestOptions): Promise<Res>;

@@ -27,7 +27,18 @@ import { guardLogger, type Logger } from "./observability/logger.ts";
  */
 export type ConnectionPurpose = "meta" | "produce" | "fetch" | "group" | `group#${number}`;
 
-/** A partition as the cluster metadata describes it. */
+/**
+ * A partition as the cluster metadata describes it.
+ *
+ * @example
+ * ```ts
+ * import { Client, type PartitionMetadata } from "@samsa/kafka";
+ * const underReplicated = (p: PartitionMetadata): boolean => p.isr.length < p.replicas.length;
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const { partitions } = await client.topicMetadata("orders");
+ * console.log(partitions.filter(underReplicated).map((p) => p.id));
+ * ```
+ */
 export interface PartitionMetadata {
   /** Partition index. */
   readonly id: number;
@@ -45,7 +56,17 @@ export interface PartitionMetadata {
   readonly errorCode: number;
 }
 
-/** A topic as the cluster metadata describes it. */
+/**
+ * A topic as the cluster metadata describes it.
+ *
+ * @example
+ * ```ts
+ * import { Client, type TopicMetadata } from "@samsa/kafka";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const md: TopicMetadata = await client.topicMetadata("orders");
+ * console.log(md.topicId, md.partitions.filter((p) => p.leader === -1).map((p) => p.id)); // partitions without a leader
+ * ```
+ */
 export interface TopicMetadata {
   /** Topic name. */
   readonly name: string;
@@ -81,7 +102,7 @@ function checkBrokerAddr(field: string, addr: unknown): void {
  *
  * @example
  * ```ts
- * import { Client } from "./client.ts";
+ * import { Client } from "@samsa/kafka";
  * const client = await Client.connect(["127.0.0.1:9092"]);
  * console.log(await client.topics());
  * console.log(await client.partitions("orders"));

@@ -15,7 +15,18 @@ import type { TlsOptions, Transport } from "./runtime/transport.ts";
 import { isLogger, type Logger } from "./observability/logger.ts";
 import { MetricRegistry } from "./observability/metrics.ts";
 
-/** How many replica acknowledgements a produce request waits for. */
+/**
+ * How many replica acknowledgements a produce request waits for.
+ *
+ * @example
+ * ```ts
+ * import { RequiredAcks, SyncProducer } from "@samsa/kafka";
+ * // only the leader acknowledges: faster, but a record can be lost if the leader fails before replicating it
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], {
+ *   producer: { requiredAcks: RequiredAcks.WaitForLocal, idempotent: false }, // idempotence needs WaitForAll
+ * });
+ * ```
+ */
 export const RequiredAcks = {
   /** No response at all; the TCP ACK is all you get. */
   NoResponse: 0,
@@ -27,7 +38,17 @@ export const RequiredAcks = {
 /** One of {@link RequiredAcks}. */
 export type RequiredAcks = typeof RequiredAcks[keyof typeof RequiredAcks];
 
-/** Compression codecs, by their record-batch attribute value. */
+/**
+ * Compression codecs, by their record-batch attribute value.
+ *
+ * @example
+ * ```ts
+ * import { CompressionCodec, SyncProducer } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], {
+ *   producer: { compression: CompressionCodec.ZSTD, compressionLevel: 3 },
+ * });
+ * ```
+ */
 export const CompressionCodec = {
   /** No compression. */
   None: 0,
@@ -43,12 +64,42 @@ export const CompressionCodec = {
 /** One of {@link CompressionCodec}. */
 export type CompressionCodec = typeof CompressionCodec[keyof typeof CompressionCodec];
 
-/** Special offsets for `getOffset` and `consumePartition`. */
+/**
+ * Special offsets for `getOffset` and `consumePartition`.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, OffsetNewest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"]);
+ * const pc = await consumer.consumePartition("orders", 0, OffsetNewest); // only records produced from now on
+ * ```
+ */
 export const OffsetNewest: -1 = -1;
-/** The oldest offset still available on the broker. */
+/**
+ * The oldest offset still available on the broker.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, OffsetOldest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"]);
+ * const pc = await consumer.consumePartition("orders", 0, OffsetOldest); // from the oldest record still kept
+ * ```
+ */
 export const OffsetOldest: -2 = -2;
 
-/** Transaction isolation for consumers. */
+/**
+ * Transaction isolation for consumers.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, IsolationLevel, OffsetOldest } from "@samsa/kafka";
+ * // skip the records of aborted transactions, and wait for open ones to end
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"], {
+ *   consumer: { isolationLevel: IsolationLevel.ReadCommitted },
+ * });
+ * const pc = await consumer.consumePartition("payments", 0, OffsetOldest);
+ * ```
+ */
 export const IsolationLevel = {
   /** See every record, including those of open and aborted transactions. */
   ReadUncommitted: 0,
@@ -61,10 +112,30 @@ export type IsolationLevel = typeof IsolationLevel[keyof typeof IsolationLevel];
 /** SASL mechanisms. */
 export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER";
 
-/** The mechanisms Samsa implements, for validation and error messages. */
+/**
+ * The mechanisms Samsa implements, for validation and error messages.
+ *
+ * @example
+ * ```ts
+ * import { SASL_MECHANISMS, type SaslMechanism } from "@samsa/kafka";
+ * function parseMechanism(flag: string): SaslMechanism {
+ *   const mechanism = SASL_MECHANISMS.find((m) => m === flag.toUpperCase());
+ *   if (!mechanism) throw new Error(`--sasl-mechanism must be one of ${SASL_MECHANISMS.join(", ")}`);
+ *   return mechanism;
+ * }
+ * ```
+ */
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
 
-/** An OAUTHBEARER access token, as a {@link TokenProvider} returns it. */
+/**
+ * An OAUTHBEARER access token, as a {@link TokenProvider} returns it.
+ *
+ * @example
+ * ```ts
+ * import { type AccessToken, unsecuredJwt } from "@samsa/kafka";
+ * const token: AccessToken = { token: unsecuredJwt("alice"), lifetimeMs: 3_600_000, extensions: { traceId: "abc123" } };
+ * ```
+ */
 export interface AccessToken {
   /** The token (a JWT, or whatever the broker's validator accepts). */
   token: string;
@@ -78,7 +149,21 @@ export interface AccessToken {
   extensions?: Record<string, string>;
 }
 
-/** Supplies OAUTHBEARER tokens; called on every (re-)authentication (Sarama's `AccessTokenProvider`). */
+/**
+ * Supplies OAUTHBEARER tokens; called on every (re-)authentication (Sarama's `AccessTokenProvider`).
+ *
+ * @example
+ * ```ts
+ * import { Client, type TokenProvider } from "@samsa/kafka";
+ * const tokenProvider: TokenProvider = async () => {
+ *   const res = await fetch("https://idp.example.com/oauth/token", { method: "POST" });
+ *   const { access_token, expires_in } = await res.json();
+ *   return { token: access_token, lifetimeMs: expires_in * 1000 };
+ * };
+ * const sasl = { enable: true, mechanism: "OAUTHBEARER" as const, tokenProvider };
+ * const client = await Client.connect(["127.0.0.1:9093"], { net: { sasl } });
+ * ```
+ */
 export type TokenProvider = () => AccessToken | Promise<AccessToken>;
 
 /** Network settings used by every broker connection. */
@@ -394,7 +479,18 @@ export interface MetricsConfig {
   registry: MetricRegistry;
 }
 
-/** The complete configuration. */
+/**
+ * The complete configuration.
+ *
+ * @example
+ * ```ts
+ * import { type Config, newConfig } from "@samsa/kafka";
+ * function summary(config: Readonly<Config>): string {
+ *   return `${config.clientId}: acks ${config.producer.requiredAcks}, dial timeout ${config.net.dialTimeout} ms`;
+ * }
+ * summary(newConfig({ clientId: "billing" })); // "billing: acks -1, dial timeout 30000 ms"
+ * ```
+ */
 export interface Config {
   /** Network settings. */
   net: NetConfig;
@@ -434,7 +530,20 @@ export interface Config {
   metrics: MetricsConfig;
 }
 
-/** Every field optional, recursively: what {@link newConfig} accepts. */
+/**
+ * Every field optional, recursively: what {@link newConfig} accepts.
+ *
+ * @example
+ * ```ts
+ * import { CompressionCodec, type ConfigOverrides, SyncProducer } from "@samsa/kafka";
+ * const overrides: ConfigOverrides = {
+ *   clientId: "billing",
+ *   net: { dialTimeout: 5_000 },
+ *   producer: { compression: CompressionCodec.ZSTD },
+ * };
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], overrides);
+ * ```
+ */
 export type ConfigOverrides = {
   [K in keyof Config]?: Config[K] extends object ? DeepPartial<Config[K]> : Config[K];
 };
@@ -587,6 +696,18 @@ function bool(field: string, v: unknown): void {
 
 /**
  * Checks every field; throws {@link ConfigurationError} naming the first invalid one.
+ *
+ * @example
+ * ```ts
+ * import { ConfigurationError, newConfig, validateConfig } from "@samsa/kafka";
+ * const base = newConfig(); // newConfig validates; a config changed by hand is checked again
+ * const config = { ...base, net: { ...base.net, dialTimeout: 0 } };
+ * try {
+ *   validateConfig(config);
+ * } catch (e) {
+ *   if (e instanceof ConfigurationError) console.log(e.field); // "net.dialTimeout"
+ * }
+ * ```
  */
 export function validateConfig(c: Config): void {
   const n = c.net;
@@ -757,7 +878,7 @@ export function validateConfig(c: Config): void {
  *
  * @example
  * ```ts
- * import { newConfig, RequiredAcks } from "./config.ts";
+ * import { newConfig, RequiredAcks } from "@samsa/kafka";
  * const config = newConfig({ clientId: "billing", producer: { requiredAcks: RequiredAcks.WaitForAll } });
  * config.net.dialTimeout; // 30000
  * ```

@@ -12,7 +12,16 @@ import { isSaslFailure } from "../broker.ts";
 import { KError } from "../protocol/errors.ts";
 import type { ClusterAdmin } from "../admin/admin.ts";
 
-/** Exit codes of the `samsa` command. */
+/**
+ * Exit codes of the `samsa` command.
+ *
+ * @example
+ * ```ts
+ * import { ExitCode, main } from "@samsa/kafka/cli";
+ * const code = await main(["topics", "list", "--brokers", "127.0.0.1:9092"]);
+ * if (code === ExitCode.Unreachable) console.error("is Kafka running?");
+ * ```
+ */
 export const ExitCode = {
   /** Success. */
   Ok: 0,

@@ -58,7 +58,15 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   },
 };
 
-/** The top-level help text: commands and exit codes. */
+/**
+ * The top-level help text: commands and exit codes.
+ *
+ * @example
+ * ```ts
+ * import { mainHelp } from "@samsa/kafka/cli";
+ * console.log(mainHelp()); // "Usage: samsa COMMAND [SUBCOMMAND] [flags]" and the commands
+ * ```
+ */
 export function mainHelp(): string {
   const cmds = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(9)} ${c.summary}`);
   return [
@@ -80,6 +88,13 @@ export function mainHelp(): string {
 /**
  * Runs the command line `args` (without the program name) and resolves with the exit code.
  * Errors never escape: each becomes one line on stderr and its {@link ExitCode}.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@samsa/kafka/cli";
+ * // the command line, run in-process (from a script or a test); resolves with the exit code
+ * const code = await main(["consume", "orders", "--from", "oldest", "--count", "10", "-b", "127.0.0.1:9092"]);
+ * ```
  */
 export async function main(args: readonly string[], io?: ProcessIO): Promise<number> {
   const pio = io ?? (await processIO());

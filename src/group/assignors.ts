@@ -54,7 +54,18 @@ function add(a: Assignment, topic: string, p: number): void {
   (a[topic] ??= []).push(p);
 }
 
-/** Per topic, contiguous ranges of partitions to the members subscribed to it (Java's RangeAssignor). */
+/**
+ * Per topic, contiguous ranges of partitions to the members subscribed to it (Java's RangeAssignor).
+ *
+ * @example
+ * ```ts
+ * import { type MemberSubscription, rangeAssignor } from "@samsa/kafka";
+ * const member = (memberId: string): MemberSubscription =>
+ *   ({ memberId, instanceId: null, topics: ["orders"], owned: {}, generation: -1 });
+ * rangeAssignor.assign([member("a"), member("b")], { orders: 5 }); // { a: { orders: [0, 1, 2] }, b: { orders: [3, 4] } }
+ * // a ConsumerGroup uses it by name: consumer.group.rebalance.strategies: ["range"]
+ * ```
+ */
 export const rangeAssignor: Assignor = {
   name: "range",
   protocol: "eager",
@@ -75,7 +86,18 @@ export const rangeAssignor: Assignor = {
   },
 };
 
-/** All partitions of all topics, dealt one by one to subscribed members (Java's RoundRobinAssignor). */
+/**
+ * All partitions of all topics, dealt one by one to subscribed members (Java's RoundRobinAssignor).
+ *
+ * @example
+ * ```ts
+ * import { type MemberSubscription, roundRobinAssignor } from "@samsa/kafka";
+ * const member = (memberId: string): MemberSubscription =>
+ *   ({ memberId, instanceId: null, topics: ["orders", "refunds"], owned: {}, generation: -1 });
+ * roundRobinAssignor.assign([member("a"), member("b")], { orders: 2, refunds: 1 });
+ * // { a: { orders: [0], refunds: [0] }, b: { orders: [1] } }
+ * ```
+ */
 export const roundRobinAssignor: Assignor = {
   name: "roundrobin",
   protocol: "eager",
@@ -101,6 +123,16 @@ export const roundRobinAssignor: Assignor = {
 /**
  * Keeps every partition with its previous owner while the assignment stays balanced, and moves
  * only what must move (the eager "sticky" strategy).
+ *
+ * @example
+ * ```ts
+ * import { type MemberSubscription, stickyAssignor } from "@samsa/kafka";
+ * const a: MemberSubscription = {
+ *   memberId: "a", instanceId: null, topics: ["orders"], owned: { orders: [0, 1, 2] }, generation: 4,
+ * };
+ * const b: MemberSubscription = { memberId: "b", instanceId: null, topics: ["orders"], owned: {}, generation: -1 }; // new
+ * stickyAssignor.assign([a, b], { orders: 4 }); // { a: { orders: [0, 1] }, b: { orders: [2, 3] } }: a keeps 0 and 1
+ * ```
  */
 export const stickyAssignor: Assignor = {
   name: "sticky",
@@ -149,6 +181,17 @@ export const stickyAssignor: Assignor = {
  * The sticky plan, minus every partition that another member still owns (KIP-429): that owner
  * revokes it first, rejoins, and the follow-up rebalance hands it to its new member. Members keep
  * the partitions that stay theirs without stopping them.
+ *
+ * @example
+ * ```ts
+ * import { cooperativeStickyAssignor, type MemberSubscription } from "@samsa/kafka";
+ * const a: MemberSubscription = {
+ *   memberId: "a", instanceId: null, topics: ["orders"], owned: { orders: [0, 1, 2] }, generation: 4,
+ * };
+ * const b: MemberSubscription = { memberId: "b", instanceId: null, topics: ["orders"], owned: {}, generation: -1 }; // new
+ * cooperativeStickyAssignor.assign([a, b], { orders: 4 }); // { a: { orders: [0, 1] }, b: { orders: [3] } }
+ * // a revokes 2 and rejoins; the follow-up rebalance gives 2 to b
+ * ```
  */
 export const cooperativeStickyAssignor: Assignor = {
   name: "cooperative-sticky",
@@ -171,7 +214,18 @@ export const cooperativeStickyAssignor: Assignor = {
   },
 };
 
-/** The built-in assignors by name. */
+/**
+ * The built-in assignors by name.
+ *
+ * @example
+ * ```ts
+ * import { ASSIGNORS, ConsumerGroup } from "@samsa/kafka";
+ * Object.keys(ASSIGNORS); // ["range", "roundrobin", "sticky", "cooperative-sticky"]
+ * const group = await ConsumerGroup.connect(["127.0.0.1:9092"], "billing", {
+ *   consumer: { group: { rebalance: { strategies: ["cooperative-sticky", "range"] } } },
+ * });
+ * ```
+ */
 export const ASSIGNORS: Readonly<Record<string, Assignor>> = {
   range: rangeAssignor,
   roundrobin: roundRobinAssignor,

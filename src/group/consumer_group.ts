@@ -54,7 +54,23 @@ function byTopic(keys: string[]): Record<string, number[]> {
   return out;
 }
 
-/** The callbacks of a group session (Sarama's `ConsumerGroupHandler`). */
+/**
+ * The callbacks of a group session (Sarama's `ConsumerGroupHandler`).
+ *
+ * @example
+ * ```ts
+ * import { ConsumerGroup, type ConsumerGroupHandler } from "@samsa/kafka";
+ * const handler: ConsumerGroupHandler = {
+ *   setup: (session) => console.log("claimed", session.claims),
+ *   async consumeClaim(session, claim) {
+ *     for await (const msg of claim) session.markMessage(msg);
+ *   },
+ *   cleanup: (session) => console.log(session.memberId, "releases its partitions"),
+ * };
+ * const group = await ConsumerGroup.connect(["127.0.0.1:9092"], "billing");
+ * await group.consume(["orders"], handler);
+ * ```
+ */
 export interface ConsumerGroupHandler {
   /** Called once the session has its first claims, before any `consumeClaim`. */
   setup?(session: ConsumerGroupSession): void | Promise<void>;
@@ -64,7 +80,24 @@ export interface ConsumerGroupHandler {
   consumeClaim(session: ConsumerGroupSession, claim: ConsumerGroupClaim): Promise<void>;
 }
 
-/** One claimed partition in a session. Iterate it for its messages; it ends with the session. */
+/**
+ * One claimed partition in a session. Iterate it for its messages; it ends with the session.
+ *
+ * @example
+ * ```ts
+ * import { ConsumerGroup } from "@samsa/kafka";
+ * const group = await ConsumerGroup.connect(["127.0.0.1:9092"], "billing");
+ * await group.consume(["orders"], {
+ *   async consumeClaim(session, claim) {
+ *     console.log(`claimed ${claim.topic}/${claim.partition} from offset ${claim.initialOffset}`);
+ *     for await (const msg of claim) { // ends when the claim is revoked or the session ends
+ *       session.markMessage(msg);
+ *       if (msg.offset + 1 === claim.highWaterMarkOffset()) console.log("caught up");
+ *     }
+ *   },
+ * });
+ * ```
+ */
 export class ConsumerGroupClaim implements AsyncIterable<ConsumerMessage> {
   /** Topic. */
   readonly topic: string;
@@ -101,7 +134,27 @@ export class ConsumerGroupClaim implements AsyncIterable<ConsumerMessage> {
   }
 }
 
-/** A group session: this member's claims, which change over cooperative rebalances. */
+/**
+ * A group session: this member's claims, which change over cooperative rebalances.
+ *
+ * @example
+ * ```ts
+ * import { ConsumerGroup } from "@samsa/kafka";
+ * const group = await ConsumerGroup.connect(["127.0.0.1:9092"], "billing", {
+ *   consumer: { offsets: { autoCommit: false } },
+ * });
+ * await group.consume(["orders"], {
+ *   setup: (session) => console.log(session.memberId, session.generationId, session.claims),
+ *   async consumeClaim(session, claim) {
+ *     let n = 0;
+ *     for await (const msg of claim) {
+ *       session.markMessage(msg);
+ *       if (++n % 100 === 0) await session.commit(); // autoCommit is off: commit every 100 records
+ *     }
+ *   },
+ * });
+ * ```
+ */
 export class ConsumerGroupSession {
   /** Aborted when the session ends (eager rebalance, lost membership, close, or the caller's signal). */
   readonly signal: AbortSignal;
@@ -193,7 +246,7 @@ interface Running {
  *
  * @example
  * ```ts
- * import { ConsumerGroup } from "./consumer_group.ts";
+ * import { ConsumerGroup } from "@samsa/kafka";
  * const group = await ConsumerGroup.connect(["127.0.0.1:9092"], "billing");
  * const ac = new AbortController();
  * while (!ac.signal.aborted) {

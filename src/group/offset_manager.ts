@@ -19,7 +19,17 @@ import { channels, type CommitEvent } from "../observability/events.ts";
 import { guardLogger } from "../observability/logger.ts";
 import { now } from "../observability/metrics.ts";
 
-/** An error committing or fetching one partition's offset. */
+/**
+ * An error committing or fetching one partition's offset.
+ *
+ * @example
+ * ```ts
+ * import { Client, OffsetManager } from "@samsa/kafka";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const pom = await OffsetManager.fromClient("billing", client).managePartition("orders", 0);
+ * for await (const e of pom.errors()) console.error(`commit of ${e.topic}/${e.partition} failed:`, e.message);
+ * ```
+ */
 export class OffsetError extends SamsaError {
   /** Topic. */
   readonly topic: string;
@@ -50,8 +60,7 @@ export interface GroupIdentity {
  *
  * @example
  * ```ts
- * import { Client } from "../client.ts";
- * import { OffsetManager } from "./offset_manager.ts";
+ * import { Client, OffsetManager } from "@samsa/kafka";
  * const client = await Client.connect(["127.0.0.1:9092"]);
  * const om = OffsetManager.fromClient("billing", client);
  * const pom = await om.managePartition("orders", 0);
@@ -311,7 +320,18 @@ export class OffsetManager {
   }
 }
 
-/** Tracks one partition's offset within an {@link OffsetManager}. */
+/**
+ * Tracks one partition's offset within an {@link OffsetManager}.
+ *
+ * @example
+ * ```ts
+ * import { Client, Consumer, OffsetManager } from "@samsa/kafka";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const pom = await OffsetManager.fromClient("billing", client).managePartition("orders", 0);
+ * const pc = await Consumer.fromClient(client).consumePartition("orders", 0, pom.nextOffset().offset); // resume
+ * for await (const msg of pc) pom.markOffset(msg.offset + 1, "", msg.leaderEpoch ?? -1); // committed every commitInterval
+ * ```
+ */
 export class PartitionOffsetManager {
   /** Topic. */
   readonly topic: string;

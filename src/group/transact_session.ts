@@ -30,14 +30,45 @@ import { Channel } from "../util/channel.ts";
 import { sleep } from "../util/sleep.ts";
 import { type ConsumerGroupClaim, ConsumerGroup, type ConsumerGroupSession } from "./consumer_group.ts";
 
-/** Transforms one batch of consumed records: send the output with `producer.send()` (not awaited). */
+/**
+ * Transforms one batch of consumed records: send the output with `producer.send()` (not awaited).
+ *
+ * @example
+ * ```ts
+ * import { GroupTransactSession, type TransactHandler } from "@samsa/kafka";
+ * const upperCase: TransactHandler = (records, producer) => {
+ *   const text = new TextDecoder();
+ *   for (const r of records) {
+ *     producer.send({ topic: "orders-upper", key: r.key, value: text.decode(r.value ?? new Uint8Array()).toUpperCase() });
+ *   }
+ * };
+ * const s = await GroupTransactSession.connect(["127.0.0.1:9092"], "upper", {
+ *   producer: { transaction: { id: "upper-1" } },
+ * });
+ * await s.run(["orders"], upperCase, { signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
 export type TransactHandler = (
   records: readonly ConsumerMessage[],
   producer: AsyncProducer,
   session: ConsumerGroupSession,
 ) => void | Promise<void>;
 
-/** Options of {@link GroupTransactSession.run}. */
+/**
+ * Options of {@link GroupTransactSession.run}.
+ *
+ * @example
+ * ```ts
+ * import { GroupTransactSession, type TransactRunOptions } from "@samsa/kafka";
+ * const s = await GroupTransactSession.connect(["127.0.0.1:9092"], "enricher", {
+ *   producer: { transaction: { id: "enricher-1" } },
+ * });
+ * const options: TransactRunOptions = { maxRecords: 500, maxWait: 50, onAbort: (e) => console.warn("aborted:", e.message) };
+ * await s.run(["orders"], (records, producer) => {
+ *   for (const r of records) producer.send({ topic: "orders-enriched", key: r.key, value: r.value });
+ * }, options);
+ * ```
+ */
 export interface TransactRunOptions {
   /** Ends `run()` (an open transaction is aborted). */
   signal?: AbortSignal;
@@ -67,7 +98,7 @@ class Revoked extends SamsaError {
  *
  * @example
  * ```ts
- * import { GroupTransactSession } from "./transact_session.ts";
+ * import { GroupTransactSession } from "@samsa/kafka";
  * const s = await GroupTransactSession.connect(["127.0.0.1:9092"], "enricher", {
  *   producer: { transaction: { id: "enricher-1" } },
  *   consumer: { isolationLevel: 1 },

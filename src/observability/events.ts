@@ -23,7 +23,19 @@
  */
 import { type DiagnosticChannel, diagnosticChannel, subscribeDiagnostic } from "../runtime/diagnostics.ts";
 
-/** The channel names (see the module doc for what each carries). */
+/**
+ * The channel names (see the module doc for what each carries).
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, type ConnectEvent, subscribe } from "@samsa/kafka";
+ * const stop = subscribe(CHANNELS.connect, (m) => {
+ *   const e = m as ConnectEvent;
+ *   console.log(e.addr, e.error ? `failed: ${e.error.message}` : `connected in ${e.durationMs} ms`);
+ * });
+ * stop();
+ * ```
+ */
 export const CHANNELS = {
   /** A request was queued: {@link RequestEvent}. */
   requestStart: "samsa:request:start",
@@ -46,7 +58,21 @@ export const CHANNELS = {
 /** One of {@link CHANNELS}. */
 export type ChannelName = typeof CHANNELS[keyof typeof CHANNELS];
 
-/** A request's lifecycle: published at start, completed and published again at end. */
+/**
+ * A request's lifecycle: published at start, completed and published again at end.
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, type RequestEvent, subscribe } from "@samsa/kafka";
+ * // log failed and slow requests
+ * const stop = subscribe(CHANNELS.requestEnd, (m) => {
+ *   const e = m as RequestEvent;
+ *   if (e.error || (e.latencyMs ?? 0) > 1_000) {
+ *     console.warn(`${e.apiName} v${e.apiVersion} to ${e.addr}`, e.latencyMs, e.error?.message);
+ *   }
+ * });
+ * ```
+ */
 export interface RequestEvent {
   /** The broker's id (-1 for a seed connection). */
   brokerId: number;

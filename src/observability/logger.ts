@@ -49,7 +49,20 @@ export interface Logger {
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** The levels, lowest first. */
+/**
+ * The levels, lowest first.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, LOG_LEVELS, type LogLevel } from "@samsa/kafka";
+ * function parseLevel(flag: string): LogLevel {
+ *   const level = LOG_LEVELS.find((l) => l === flag);
+ *   if (!level) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+ *   return level;
+ * }
+ * const logger = consoleLogger({ level: parseLevel("info") });
+ * ```
+ */
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const noop = (): void => {};

@@ -21,7 +21,18 @@ export interface PartitionableMessage {
   readonly valueSize?: number;
 }
 
-/** Chooses a partition for a message. */
+/**
+ * Chooses a partition for a message.
+ *
+ * @example
+ * ```ts
+ * import { newMurmur2Partitioner, type Partitioner } from "@samsa/kafka";
+ * function partitionOf(partitioner: Partitioner, key: string, partitions: number): number {
+ *   return partitioner.partition({ topic: "orders", key: new TextEncoder().encode(key) }, partitions);
+ * }
+ * partitionOf(newMurmur2Partitioner("orders"), "user-1", 6); // 2
+ * ```
+ */
 export interface Partitioner {
   /** The partition in `[0, numPartitions)` for `message`. */
   partition(message: PartitionableMessage, numPartitions: number): number;
@@ -32,13 +43,38 @@ export interface Partitioner {
   requiresConsistency(): boolean;
 }
 
-/** Builds a partitioner for one topic (Sarama's `PartitionerConstructor`). */
+/**
+ * Builds a partitioner for one topic (Sarama's `PartitionerConstructor`).
+ *
+ * @example
+ * ```ts
+ * import { murmur2, type PartitionerConstructor, SyncProducer } from "@samsa/kafka";
+ * // keys "vip:..." get partition 0 to themselves; the other keys hash over the rest
+ * const vipFirst: PartitionerConstructor = () => ({
+ *   partition(msg, n) {
+ *     const key = msg.key ?? new Uint8Array();
+ *     if (new TextDecoder().decode(key).startsWith("vip:")) return 0;
+ *     return 1 + ((murmur2(key) & 0x7fffffff) % (n - 1));
+ *   },
+ *   requiresConsistency: () => true, // a key always maps to the same partition
+ * });
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: vipFirst } });
+ * ```
+ */
 export type PartitionerConstructor = (topic: string) => Partitioner;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** 32-bit FNV-1a of `data`, unsigned. */
+/**
+ * 32-bit FNV-1a of `data`, unsigned.
+ *
+ * @example
+ * ```ts
+ * import { fnv1a32 } from "@samsa/kafka";
+ * fnv1a32(new TextEncoder().encode("user-1")); // 4115888500
+ * ```
+ */
 export function fnv1a32(data: Uint8Array): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < data.length; i++) {
@@ -48,7 +84,16 @@ export function fnv1a32(data: Uint8Array): number {
   return h >>> 0;
 }
 
-/** Java Kafka's `Utils.murmur2` (seed 0x9747b28c), as a signed 32-bit integer. */
+/**
+ * Java Kafka's `Utils.murmur2` (seed 0x9747b28c), as a signed 32-bit integer.
+ *
+ * @example
+ * ```ts
+ * import { murmur2 } from "@samsa/kafka";
+ * // the partition the Java client gives key "user-1" in a topic of 6 partitions
+ * const partition = (murmur2(new TextEncoder().encode("user-1")) & 0x7fffffff) % 6; // 2
+ * ```
+ */
 export function murmur2(data: Uint8Array): number {
   const m = 0x5bd1e995;
   const length = data.length;
@@ -84,7 +129,15 @@ export function murmur2(data: Uint8Array): number {
 
 let crcTable: Uint32Array | undefined;
 
-/** CRC-32 (IEEE), unsigned. */
+/**
+ * CRC-32 (IEEE), unsigned.
+ *
+ * @example
+ * ```ts
+ * import { crc32ieee } from "@samsa/kafka";
+ * crc32ieee(new TextEncoder().encode("123456789")).toString(16); // "cbf43926", CRC-32's check value
+ * ```
+ */
 export function crc32ieee(data: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
@@ -103,13 +156,31 @@ function randomInt(n: number): number {
   return Math.floor(Math.random() * n);
 }
 
-/** Chooses a random partition for every message. */
+/**
+ * Chooses a random partition for every message.
+ *
+ * @example
+ * ```ts
+ * import { newRandomPartitioner, SyncProducer } from "@samsa/kafka";
+ * // every message to a random partition, whatever its key
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newRandomPartitioner } });
+ * ```
+ */
 export const newRandomPartitioner: PartitionerConstructor = (): Partitioner => ({
   partition: (_m, n) => randomInt(n),
   requiresConsistency: () => false,
 });
 
-/** Walks through the partitions one message at a time. */
+/**
+ * Walks through the partitions one message at a time.
+ *
+ * @example
+ * ```ts
+ * import { newRoundRobinPartitioner, SyncProducer } from "@samsa/kafka";
+ * // messages to partitions 0, 1, 2, ... in turn, whatever their key
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newRoundRobinPartitioner } });
+ * ```
+ */
 export const newRoundRobinPartitioner: PartitionerConstructor = (): Partitioner => {
   let next = 0;
   return {
@@ -122,7 +193,16 @@ export const newRoundRobinPartitioner: PartitionerConstructor = (): Partitioner 
   };
 };
 
-/** Uses the partition set on the message. */
+/**
+ * Uses the partition set on the message.
+ *
+ * @example
+ * ```ts
+ * import { newManualPartitioner, SyncProducer } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newManualPartitioner } });
+ * await producer.sendMessage({ topic: "orders", partition: 2, value: "to partition 2" });
+ * ```
+ */
 export const newManualPartitioner: PartitionerConstructor = (): Partitioner => ({
   partition: (m, n) => {
     const p = m.partition ?? -1;
@@ -147,19 +227,46 @@ function keyed(hash: (key: Uint8Array, n: number) => number, nullKey: Partitione
 /**
  * Sarama's default: FNV-1a of the key, `int32(hash) % n` made positive by negation; a random
  * partition for null keys.
+ *
+ * @example
+ * ```ts
+ * import { newHashPartitioner, SyncProducer } from "@samsa/kafka";
+ * // keys land where Sarama's default partitioner puts them (a topic shared with Sarama producers)
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newHashPartitioner } });
+ * ```
  */
 export const newHashPartitioner: PartitionerConstructor = keyed((key, n) => {
   const p = (fnv1a32(key) | 0) % n;
   return p < 0 ? -p : p;
 }, newRandomPartitioner);
 
-/** Like {@link newHashPartitioner} but makes the hash positive the way the Java client does (`& 0x7fffffff`). */
+/**
+ * Like {@link newHashPartitioner} but makes the hash positive the way the Java client does (`& 0x7fffffff`).
+ *
+ * @example
+ * ```ts
+ * import { newReferenceHashPartitioner } from "@samsa/kafka";
+ * const partitioner = newReferenceHashPartitioner("orders");
+ * partitioner.partition({ topic: "orders", key: new TextEncoder().encode("user-1") }, 6); // 2, every time
+ * ```
+ */
 export const newReferenceHashPartitioner: PartitionerConstructor = keyed(
   (key, n) => (fnv1a32(key) & 0x7fffffff) % n,
   newRandomPartitioner,
 );
 
-/** Unsigned CRC-32 of the key modulo n (librdkafka's `consistent_random`); random for null keys. */
+/**
+ * Unsigned CRC-32 of the key modulo n (librdkafka's `consistent_random`); random for null keys.
+ *
+ * @example
+ * ```ts
+ * import { newConsistentCRCHashPartitioner, SyncProducer } from "@samsa/kafka";
+ * // keys land where librdkafka's "consistent_random" partitioner puts them
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], {
+ *   producer: { partitioner: newConsistentCRCHashPartitioner },
+ * });
+ * ```
+ */
 export const newConsistentCRCHashPartitioner: PartitionerConstructor = keyed(
   (key, n) => crc32ieee(key) % n,
   newRandomPartitioner,
@@ -168,6 +275,15 @@ export const newConsistentCRCHashPartitioner: PartitionerConstructor = keyed(
 /**
  * The Java client's "uniform sticky" handling of keyless messages (KIP-794, simplified): stay on
  * one random partition until about `batchBytes` of values went to it, then move to another.
+ *
+ * @example
+ * ```ts
+ * import { newStickyPartitioner, SyncProducer } from "@samsa/kafka";
+ * // keyless messages: about 64 KiB to one partition, then on to another (fuller batches)
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], {
+ *   producer: { partitioner: newStickyPartitioner(65_536) },
+ * });
+ * ```
  */
 export function newStickyPartitioner(batchBytes: number = 16384): PartitionerConstructor {
   return () => {
@@ -192,6 +308,13 @@ export function newStickyPartitioner(batchBytes: number = 16384): PartitionerCon
 /**
  * The Java client's default partitioner: `(murmur2(key) & 0x7fffffff) % n` for keyed messages,
  * uniform sticky partitioning for null keys. The default partitioner of Samsa.
+ *
+ * @example
+ * ```ts
+ * import { newMurmur2Partitioner } from "@samsa/kafka";
+ * const partitioner = newMurmur2Partitioner("orders"); // what an unset producer.partitioner means
+ * partitioner.partition({ topic: "orders", key: new TextEncoder().encode("user-1") }, 6); // 2, as the Java client
+ * ```
  */
 export const newMurmur2Partitioner: PartitionerConstructor = keyed(
   (key, n) => (murmur2(key) & 0x7fffffff) % n,

@@ -18,7 +18,7 @@ import type { TxnStatus } from "./txn_status.ts";
  *
  * @example
  * ```ts
- * import { SyncProducer } from "./sync_producer.ts";
+ * import { SyncProducer } from "@samsa/kafka";
  * const producer = await SyncProducer.connect(["127.0.0.1:9092"]);
  * const { partition, offset } = await producer.sendMessage({ topic: "events", key: "k", value: "v" });
  * await producer.close();
@@ -72,7 +72,7 @@ export class SyncProducer {
    *
    * @example
    * ```ts
-   * import { SyncProducer } from "./sync_producer.ts";
+   * import { SyncProducer } from "@samsa/kafka";
    * const p = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "tx-1" } } });
    * await p.initTransactions();
    * p.beginTransaction();

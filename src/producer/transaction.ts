@@ -50,7 +50,19 @@ import {
   TxnStatus,
 } from "./txn_status.ts";
 
-/** A consumer group member's identity, for fencing zombie members' offset commits (KIP-447). */
+/**
+ * A consumer group member's identity, for fencing zombie members' offset commits (KIP-447).
+ *
+ * @example
+ * ```ts
+ * import type { ConsumerGroupMetadata, ConsumerGroupSession, SyncProducer, TxnOffset } from "@samsa/kafka";
+ * // inside a group session: the member's identity lets the coordinator fence a zombie's commit (KIP-447)
+ * async function commit(producer: SyncProducer, session: ConsumerGroupSession, offsets: TxnOffset[]): Promise<void> {
+ *   const group: ConsumerGroupMetadata = session.groupMetadata();
+ *   await producer.sendOffsetsToTransaction(offsets, group);
+ * }
+ * ```
+ */
 export interface ConsumerGroupMetadata {
   /** The group id. */
   groupId: string;
@@ -62,7 +74,22 @@ export interface ConsumerGroupMetadata {
   groupInstanceId: string | null;
 }
 
-/** One consumed partition's position to commit with a transaction. */
+/**
+ * One consumed partition's position to commit with a transaction.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumerMessage, SyncProducer, TxnOffset } from "@samsa/kafka";
+ * // copy one record, and commit its consumer offset in the same transaction
+ * async function copy(producer: SyncProducer, msg: ConsumerMessage): Promise<void> {
+ *   producer.beginTransaction();
+ *   await producer.sendMessage({ topic: "orders-copy", key: msg.key, value: msg.value });
+ *   const next: TxnOffset = { topic: msg.topic, partition: msg.partition, offset: msg.offset + 1 };
+ *   await producer.sendOffsetsToTransaction([next], "copier");
+ *   await producer.commitTransaction();
+ * }
+ * ```
+ */
 export interface TxnOffset {
   /** Topic. */
   topic: string;

@@ -14,7 +14,7 @@ import { KError } from "../protocol/errors.ts";
  *
  * @example
  * ```ts
- * import { TxnStatus } from "./txn_status.ts";
+ * import { TxnStatus } from "@samsa/kafka";
  * const status: number = TxnStatus.InError | TxnStatus.AbortableError;
  * if (status & TxnStatus.AbortableError) console.log("abortTransaction() and go on");
  * ```
@@ -44,7 +44,18 @@ export const TxnStatus = {
 /** A combination of {@link TxnStatus} bits. */
 export type TxnStatus = number;
 
-/** Renders status bits as names, e.g. `"InError|AbortableError"`. */
+/**
+ * Renders status bits as names, e.g. `"InError|AbortableError"`.
+ *
+ * @example
+ * ```ts
+ * import { SyncProducer, txnStatusString } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "orders-1" } } });
+ * console.log(txnStatusString(producer.txnStatus())); // "Uninitialized"
+ * await producer.initTransactions();
+ * console.log(txnStatusString(producer.txnStatus())); // "Ready"
+ * ```
+ */
 export function txnStatusString(status: TxnStatus): string {
   const names = Object.entries(TxnStatus).filter(([, bit]) => (status & bit) !== 0).map(([name]) => name);
   return names.length > 0 ? names.join("|") : "None";
@@ -53,6 +64,17 @@ export function txnStatusString(status: TxnStatus): string {
 /**
  * A transactional call made in a state that does not allow it (Java's `IllegalStateException`),
  * e.g. `beginTransaction()` before `initTransactions()`, or `send()` outside a transaction.
+ *
+ * @example
+ * ```ts
+ * import { ErrTransactionState, SyncProducer, txnStatusString } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "orders-1" } } });
+ * try {
+ *   producer.beginTransaction(); // before initTransactions()
+ * } catch (e) {
+ *   if (e instanceof ErrTransactionState) console.log(txnStatusString(e.status)); // "Uninitialized"
+ * }
+ * ```
  */
 export class ErrTransactionState extends SamsaError {
   /** The producer's status when the call was refused. */
@@ -73,6 +95,18 @@ export class ErrTransactionState extends SamsaError {
  * The transaction was aborted: a record that was still waiting to be sent when
  * `abortTransaction()` ran fails with it, and `commitTransaction()` rejects with it when the
  * broker aborted the transaction on its own (it stayed open past `producer.transaction.timeout`).
+ *
+ * @example
+ * ```ts
+ * import { ErrTransactionAborted, SyncProducer } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "orders-1" } } });
+ * await producer.initTransactions();
+ * producer.beginTransaction();
+ * await producer.sendMessage({ topic: "orders", value: "v" });
+ * await producer.commitTransaction().catch((e) => {
+ *   if (e instanceof ErrTransactionAborted) console.log("open longer than producer.transaction.timeout: aborted");
+ * });
+ * ```
  */
 export class ErrTransactionAborted extends SamsaError {
   /**

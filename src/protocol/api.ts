@@ -11,7 +11,21 @@ import type { Reader } from "./reader.ts";
 import { compileStruct, type FieldSpec } from "./schema.ts";
 import type { Writer } from "./writer.ts";
 
-/** One Kafka API: its key, supported versions and codecs for request and response bodies. */
+/**
+ * One Kafka API: its key, supported versions and codecs for request and response bodies.
+ *
+ * @example
+ * ```ts
+ * import { type ApiDef, Heartbeat, Reader, Writer } from "@samsa/kafka/protocol";
+ * // a request through an API's codecs and back, as the MockBroker reads what the client sends
+ * function roundTrip<Req>(api: ApiDef<Req, unknown>, req: Req, version: number): Req {
+ *   const w = new Writer();
+ *   api.encodeRequest(w, req, version);
+ *   return api.decodeRequest(new Reader(w.finish()), version);
+ * }
+ * roundTrip(Heartbeat, { groupId: "billing", generationId: 3, memberId: "m-1" }, 4); // and groupInstanceId: null
+ * ```
+ */
 export interface ApiDef<Req, Res> {
   /** The API key, e.g. 3 for Metadata. */
   readonly key: number;
@@ -67,8 +81,7 @@ export interface ApiSpec {
  *
  * @example
  * ```ts
- * import { defineApi } from "./api.ts";
- * import { field } from "./schema.ts";
+ * import { defineApi, field } from "@samsa/kafka/protocol";
  * const Heartbeat = defineApi<{ groupId: string }, { errorCode: number }>({
  *   key: 12, name: "Heartbeat", minVersion: 0, maxVersion: 0, flexibleFrom: Infinity,
  *   request: [field("groupId", "string")],
@@ -118,6 +131,16 @@ export interface RequestHeader {
 
 /**
  * Writes a request header: v0 (key, version, correlation id), v1 (+ client id), v2 (+ tagged fields).
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestHeader, Metadata, Writer } from "@samsa/kafka/protocol";
+ * const version = 12;
+ * const w = new Writer();
+ * const header = { apiKey: Metadata.key, apiVersion: version, correlationId: 1, clientId: "billing" };
+ * encodeRequestHeader(w, header, Metadata.requestHeaderVersion(version)); // v2: the API is flexible at v12
+ * Metadata.encodeRequest(w, { topics: null }, version); // a request, without the frame's length prefix
+ * ```
  */
 export function encodeRequestHeader(w: Writer, h: RequestHeader, headerVersion: number): void {
   w.writeInt16(h.apiKey).writeInt16(h.apiVersion).writeInt32(h.correlationId);
@@ -125,7 +148,23 @@ export function encodeRequestHeader(w: Writer, h: RequestHeader, headerVersion: 
   if (headerVersion >= 2) w.writeUvarint(0);
 }
 
-/** Reads a request header of the given version (used by the MockBroker). */
+/**
+ * Reads a request header of the given version (used by the MockBroker).
+ *
+ * @example
+ * ```ts
+ * import { API_BY_KEY, decodeRequestHeader, Reader } from "@samsa/kafka/protocol";
+ * // a fake broker reading a request frame (the bytes after its 4-byte length prefix)
+ * function readRequest(frame: Uint8Array) {
+ *   const r = new Reader(frame);
+ *   const api = API_BY_KEY.get(r.readInt16())!; // peek at key and version: they decide the header version
+ *   const version = r.readInt16();
+ *   r.pos = 0;
+ *   const header = decodeRequestHeader(r, api.requestHeaderVersion(version));
+ *   return { header, body: api.decodeRequest(r, version) };
+ * }
+ * ```
+ */
 export function decodeRequestHeader(r: Reader, headerVersion: number): RequestHeader {
   const apiKey = r.readInt16();
   const apiVersion = r.readInt16();
@@ -135,20 +174,58 @@ export function decodeRequestHeader(r: Reader, headerVersion: number): RequestHe
   return { apiKey, apiVersion, correlationId, clientId };
 }
 
-/** Writes a response header: v0 (correlation id) or v1 (+ tagged fields). */
+/**
+ * Writes a response header: v0 (correlation id) or v1 (+ tagged fields).
+ *
+ * @example
+ * ```ts
+ * import { encodeResponseHeader, Heartbeat, Writer } from "@samsa/kafka/protocol";
+ * // a fake broker answering a Heartbeat v4 request with correlation id 7
+ * const w = new Writer();
+ * w.writeInt32(0); // the frame's length, patched below
+ * encodeResponseHeader(w, 7, Heartbeat.responseHeaderVersion(4));
+ * Heartbeat.encodeResponse(w, { throttleTimeMs: 0, errorCode: 0 }, 4);
+ * w.patchInt32(0, w.pos - 4);
+ * ```
+ */
 export function encodeResponseHeader(w: Writer, correlationId: number, headerVersion: number): void {
   w.writeInt32(correlationId);
   if (headerVersion >= 1) w.writeUvarint(0);
 }
 
-/** Reads a response header and returns its correlation id. */
+/**
+ * Reads a response header and returns its correlation id.
+ *
+ * @example
+ * ```ts
+ * import { decodeResponseHeader, Metadata, Reader } from "@samsa/kafka/protocol";
+ * // a response frame (the bytes after its 4-byte length prefix) to a Metadata request of `version`
+ * function readMetadata(frame: Uint8Array, version: number) {
+ *   const r = new Reader(frame);
+ *   const correlationId = decodeResponseHeader(r, Metadata.responseHeaderVersion(version));
+ *   return { correlationId, response: Metadata.decodeResponse(r, version) };
+ * }
+ * ```
+ */
 export function decodeResponseHeader(r: Reader, headerVersion: number): number {
   const id = r.readInt32();
   if (headerVersion >= 1) skipTaggedFields(r);
   return id;
 }
 
-/** Skips a tagged-field section. */
+/**
+ * Skips a tagged-field section.
+ *
+ * @example
+ * ```ts
+ * import { Reader, skipTaggedFields } from "@samsa/kafka/protocol";
+ * // a hand-written decoder of a flexible version skips the tagged fields it does not know
+ * const r = new Reader(new Uint8Array([0, 0, 0, 7, 1, 0, 2, 0xab, 0xcd]));
+ * const correlationId = r.readInt32(); // 7
+ * skipTaggedFields(r); // one field: tag 0, 2 bytes
+ * r.remaining; // 0
+ * ```
+ */
 export function skipTaggedFields(r: Reader): void {
   const n = r.readUvarint();
   if (n > r.remaining) throw new PacketDecodingError(`tagged field count ${n} exceeds the remaining bytes`);
@@ -162,6 +239,14 @@ export function skipTaggedFields(r: Reader): void {
 /**
  * Writes one complete request frame (size, header, body) for `api` at `version`.
  * Returns the frame's size including the 4-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestFrame, Metadata, Writer } from "@samsa/kafka/protocol";
+ * const w = new Writer();
+ * const size = encodeRequestFrame(w, Metadata, 12, 1, "billing", { topics: null }); // v12, correlation id 1
+ * const frame = w.finish(); // length prefix, header and body, ready for a socket: frame.length === size
+ * ```
  */
 export function encodeRequestFrame<Req>(
   w: Writer,

@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * import { KError } from "./errors.ts";
+ * import { KError } from "@samsa/kafka";
  * KError.NotLeaderOrFollower; // 6
  * KError.NotLeaderForPartition === KError.NotLeaderOrFollower; // true (Sarama's name)
  * ```
@@ -203,7 +203,16 @@ for (const k of SARAMA_ALIASES) Object.defineProperty(KError, k, { enumerable: f
 /** One of {@link KError}. */
 export type KError = typeof KError[keyof typeof KError];
 
-/** Facts about one error code. */
+/**
+ * Facts about one error code.
+ *
+ * @example
+ * ```ts
+ * import { kerrorInfo, type KErrorInfo } from "@samsa/kafka";
+ * const info: KErrorInfo = kerrorInfo(27);
+ * console.log(info.name, info.key, info.retriable); // REBALANCE_IN_PROGRESS RebalanceInProgress false
+ * ```
+ */
 export interface KErrorInfo {
   /** The numeric code. */
   readonly code: number;
@@ -368,7 +377,7 @@ const BY_CODE = new Map<number, KErrorInfo>(
  *
  * @example
  * ```ts
- * import { kerrorInfo } from "./errors.ts";
+ * import { kerrorInfo } from "@samsa/kafka";
  * kerrorInfo(6).name; // "NOT_LEADER_OR_FOLLOWER"
  * kerrorInfo(6).retriable; // true
  * ```
@@ -383,7 +392,16 @@ export function kerrorInfo(code: number): KErrorInfo {
   };
 }
 
-/** Whether a broker error code is retriable. */
+/**
+ * Whether a broker error code is retriable.
+ *
+ * @example
+ * ```ts
+ * import { isRetriable, KError } from "@samsa/kafka";
+ * isRetriable(KError.NotLeaderOrFollower); // true: refresh metadata, then retry
+ * isRetriable(KError.TopicAuthorizationFailed); // false: retrying will not help
+ * ```
+ */
 export function isRetriable(code: number): boolean {
   return BY_CODE.get(code)?.retriable ?? false;
 }

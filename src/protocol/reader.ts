@@ -19,7 +19,7 @@ const TWO_32 = 4294967296;
  *
  * @example
  * ```ts
- * import { Reader } from "./reader.ts";
+ * import { Reader } from "@samsa/kafka/protocol";
  * const r = new Reader(new Uint8Array([0, 3, 0, 2, 104, 105]));
  * r.readInt16(); // 3
  * r.readString(); // "hi"

@@ -31,7 +31,17 @@ export type Primitive =
 /** A field's type: a primitive, an array of primitives, a struct or an array of structs. */
 export type FieldType = Primitive | `[]${Primitive}` | "struct" | "[]struct";
 
-/** One field of a request or response, as in Kafka's JSON schemas. */
+/**
+ * One field of a request or response, as in Kafka's JSON schemas.
+ *
+ * @example
+ * ```ts
+ * import { field, type FieldSpec } from "@samsa/kafka/protocol";
+ * const groupInstanceId: FieldSpec = { name: "groupInstanceId", type: "string", versions: "3+", nullable: "3+" };
+ * // the same, with the shorthand:
+ * const same = field("groupInstanceId", "string", "3+", { nullable: "3+" });
+ * ```
+ */
 export interface FieldSpec {
   /** Property name in the TypeScript object (camelCase of Kafka's name). */
   readonly name: string;
@@ -51,7 +61,17 @@ export interface FieldSpec {
   readonly fields?: readonly FieldSpec[];
 }
 
-/** Parses a version range such as `"3+"`, `"0-4"` or `"5"`; `"none"` matches nothing. */
+/**
+ * Parses a version range such as `"3+"`, `"0-4"` or `"5"`; `"none"` matches nothing.
+ *
+ * @example
+ * ```ts
+ * import { versionMatcher } from "@samsa/kafka/protocol";
+ * const fromV3 = versionMatcher("3+");
+ * fromV3(2); // false
+ * versionMatcher("0-4")(4); // true
+ * ```
+ */
 export function versionMatcher(range: string | undefined): (v: number) => boolean {
   if (range === undefined || range === "0+") return () => true;
   if (range === "none" || range === "") return () => false;
@@ -73,7 +93,20 @@ export function versionMatcher(range: string | undefined): (v: number) => boolea
   throw new Error(`bad version range "${range}"`);
 }
 
-/** Shorthand for a field: `field("topicId", "uuid", "10+")`. */
+/**
+ * Shorthand for a field: `field("topicId", "uuid", "10+")`.
+ *
+ * @example
+ * ```ts
+ * import { field } from "@samsa/kafka/protocol";
+ * const heartbeatRequest = [
+ *   field("groupId", "string"),
+ *   field("generationId", "int32"),
+ *   field("memberId", "string"),
+ *   field("groupInstanceId", "string", "3+", { nullable: "3+" }), // only from v3, and nullable there
+ * ];
+ * ```
+ */
 export function field(
   name: string,
   type: FieldType,
@@ -83,7 +116,19 @@ export function field(
   return { name, type, versions, ...options };
 }
 
-/** Shorthand for an array of structs: `array("topics", "0+", [...fields])`. */
+/**
+ * Shorthand for an array of structs: `array("topics", "0+", [...fields])`.
+ *
+ * @example
+ * ```ts
+ * import { array, field } from "@samsa/kafka/protocol";
+ * // Metadata's request topics: an array of structs, nullable (= every topic) from v1
+ * const topics = array("topics", "0+", [
+ *   field("topicId", "uuid", "10+"),
+ *   field("name", "string", "0+", { nullable: "10+" }),
+ * ], { nullable: "1+" });
+ * ```
+ */
 export function array(
   name: string,
   versions: string,
@@ -93,7 +138,19 @@ export function array(
   return { name, type: "[]struct", versions, fields, ...options };
 }
 
-/** Shorthand for a nested struct: `struct("leader", "12+", [...fields], { tag: 0, tagged: "12+" })`. */
+/**
+ * Shorthand for a nested struct: `struct("leader", "12+", [...fields], { tag: 0, tagged: "12+" })`.
+ *
+ * @example
+ * ```ts
+ * import { field, struct } from "@samsa/kafka/protocol";
+ * // a nested struct, sent as tagged field 1 from v12
+ * const currentLeader = struct("currentLeader", "12+", [
+ *   field("leaderId", "int32", "12+", { default: -1 }),
+ *   field("leaderEpoch", "int32", "12+", { default: -1 }),
+ * ], { tag: 1, tagged: "12+" });
+ * ```
+ */
 export function struct(
   name: string,
   versions: string,
@@ -274,6 +331,15 @@ const cache = new WeakMap<readonly FieldSpec[], Map<number, CompiledStruct>>();
  * @param fields the struct's fields
  * @param version the API version
  * @param flexible whether this version uses compact encodings and tagged fields
+ *
+ * @example
+ * ```ts
+ * import { compileStruct, field, Reader, Writer } from "@samsa/kafka/protocol";
+ * const codec = compileStruct([field("groupId", "string"), field("generationId", "int32")], 0, false); // v0, not flexible
+ * const w = new Writer();
+ * codec.encode(w, { groupId: "billing", generationId: 3 });
+ * codec.decode(new Reader(w.finish())); // { groupId: "billing", generationId: 3 }
+ * ```
  */
 export function compileStruct(fields: readonly FieldSpec[], version: number, flexible: boolean): CompiledStruct {
   let byVersion = cache.get(fields);

@@ -11,7 +11,16 @@ import { PacketEncodingError } from "../errors.ts";
 const encoder = new TextEncoder();
 const TWO_32 = 4294967296;
 
-/** Bytes a string takes in UTF-8, without encoding it. */
+/**
+ * Bytes a string takes in UTF-8, without encoding it.
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "@samsa/kafka/protocol";
+ * utf8Length("héllo"); // 6
+ * utf8Length("🙂"); // 4
+ * ```
+ */
 export function utf8Length(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -44,7 +53,7 @@ export function uvarintSize(n: number): number {
  *
  * @example
  * ```ts
- * import { Writer } from "./writer.ts";
+ * import { Writer } from "@samsa/kafka/protocol";
  * const w = new Writer();
  * w.writeInt16(3).writeString("hi");
  * w.finish(); // Uint8Array [0, 3, 0, 2, 104, 105]
@@ -302,10 +311,32 @@ const B64_INDEX = (() => {
   return t;
 })();
 
-/** The all-zero UUID, Kafka's "no topic id". */
+/**
+ * The all-zero UUID, Kafka's "no topic id".
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "@samsa/kafka";
+ * import { ZERO_UUID } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const { topics } = await broker.getMetadata({ topics: [{ name: "orders" }] });
+ * if (topics[0].topicId === ZERO_UUID) console.log("a broker older than Kafka 2.8: no topic ids");
+ * ```
+ */
 export const ZERO_UUID: string = "AAAAAAAAAAAAAAAAAAAAAA";
 
-/** Kafka's textual UUID form: 22 characters of unpadded base64url, as Java's `Uuid.toString()`. */
+/**
+ * Kafka's textual UUID form: 22 characters of unpadded base64url, as Java's `Uuid.toString()`.
+ *
+ * @example
+ * ```ts
+ * import { uuidToString } from "@samsa/kafka/protocol";
+ * // a new member id for ConsumerGroupHeartbeat (KIP-848), made as the Java client makes it
+ * const memberId = uuidToString(crypto.getRandomValues(new Uint8Array(16))); // 22 base64url characters
+ * uuidToString(new Uint8Array(16)); // "AAAAAAAAAAAAAAAAAAAAAA", ZERO_UUID
+ * ```
+ */
 export function uuidToString(bytes: Uint8Array, at: number = 0): string {
   let out = "";
   let i = at;

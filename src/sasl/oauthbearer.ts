@@ -78,7 +78,7 @@ function base64url(s: string): string {
  *
  * @example
  * ```ts
- * import { unsecuredJwt } from "./oauthbearer.ts";
+ * import { unsecuredJwt } from "@samsa/kafka";
  * const tokenProvider = () => ({ token: unsecuredJwt("alice", 3_600_000), lifetimeMs: 3_600_000 });
  * ```
  */

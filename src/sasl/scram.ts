@@ -16,7 +16,20 @@ import type { SaslExchange } from "./mechanism.ts";
 /** The SCRAM mechanisms Kafka supports. */
 export type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
-/** The lowest iteration count accepted from a server (Kafka's own minimum). */
+/**
+ * The lowest iteration count accepted from a server (Kafka's own minimum).
+ *
+ * @example
+ * ```ts
+ * import { SCRAM_MIN_ITERATIONS } from "@samsa/kafka";
+ * function checkIterations(n: number): number {
+ *   if (!Number.isInteger(n) || n < SCRAM_MIN_ITERATIONS) {
+ *     throw new RangeError(`iterations must be at least ${SCRAM_MIN_ITERATIONS}`);
+ *   }
+ *   return n;
+ * }
+ * ```
+ */
 export const SCRAM_MIN_ITERATIONS: number = 4096;
 
 // The highest iteration count accepted from a server: Kafka's own maximum (a broker cannot store a
@@ -37,7 +50,7 @@ const text = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
- * import { scramSaltedPassword } from "./scram.ts";
+ * import { scramSaltedPassword } from "@samsa/kafka";
  * const salted = await scramSaltedPassword("SCRAM-SHA-256", "secret", new Uint8Array(16), 4096);
  * salted.length; // 32
  * ```

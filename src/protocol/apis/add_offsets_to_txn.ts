@@ -27,7 +27,22 @@ export interface AddOffsetsToTxnResponse {
   errorCode: number;
 }
 
-/** The AddOffsetsToTxn API. */
+/**
+ * The AddOffsetsToTxn API.
+ *
+ * @example
+ * ```ts
+ * import { type Client, kafkaError, KError } from "@samsa/kafka";
+ * import { AddOffsetsToTxn } from "@samsa/kafka/protocol";
+ * // inside a transaction, before TxnOffsetCommit: producerId and producerEpoch come from InitProducerId
+ * async function addOffsets(client: Client, producerId: number, producerEpoch: number): Promise<void> {
+ *   const coordinator = await client.transactionCoordinator("orders-enricher");
+ *   const req = { transactionalId: "orders-enricher", producerId, producerEpoch, groupId: "enricher" };
+ *   const res = await coordinator.request(AddOffsetsToTxn, req);
+ *   if (res.errorCode !== KError.NoError) throw kafkaError(res.errorCode, "AddOffsetsToTxn");
+ * }
+ * ```
+ */
 export const AddOffsetsToTxn: ApiDef<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = defineApi({
   key: 25,
   name: "AddOffsetsToTxn",

@@ -130,6 +130,23 @@ const schema: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = de
 /**
  * The AddPartitionsToTxn API. Versions 4+ (batched, with `verifyOnly`) are for broker-to-broker
  * use; clients send at most v3, as the Java client does.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@samsa/kafka";
+ * import { AddPartitionsToTxn } from "@samsa/kafka/protocol";
+ * // before the first record of a transaction goes to a partition; the ids come from InitProducerId
+ * async function addPartitions(client: Client, producerId: number, producerEpoch: number): Promise<void> {
+ *   const coordinator = await client.transactionCoordinator("orders-enricher");
+ *   const res = await coordinator.request(AddPartitionsToTxn, { // sent at v3 at most: the v3AndBelow fields
+ *     v3AndBelowTransactionalId: "orders-enricher",
+ *     v3AndBelowProducerId: producerId,
+ *     v3AndBelowProducerEpoch: producerEpoch,
+ *     v3AndBelowTopics: [{ name: "orders-enriched", partitions: [0, 1] }],
+ *   });
+ *   for (const t of res.resultsByTopicV3AndBelow) console.log(t.name, t.resultsByPartition);
+ * }
+ * ```
  */
 export const AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
   ...schema,

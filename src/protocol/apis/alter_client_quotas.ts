@@ -67,7 +67,25 @@ export interface AlterClientQuotasResponseEntryData {
   entity: AlterClientQuotasResponseEntityData[];
 }
 
-/** The AlterClientQuotas API. */
+/**
+ * The AlterClientQuotas API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { AlterClientQuotas } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const broker = await client.anyBroker();
+ * const res = await broker.request(AlterClientQuotas, {
+ *   entries: [{
+ *     entity: [{ entityType: "client-id", entityName: "billing" }],
+ *     ops: [{ key: "producer_byte_rate", value: 1_048_576, remove: false }],
+ *   }],
+ *   validateOnly: false,
+ * });
+ * console.log(res.entries[0].errorCode); // 0
+ * ```
+ */
 export const AlterClientQuotas: ApiDef<AlterClientQuotasRequest, AlterClientQuotasResponse> = defineApi({
   key: 49,
   name: "AlterClientQuotas",

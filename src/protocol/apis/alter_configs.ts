@@ -53,7 +53,27 @@ export interface AlterConfigsResponseResourceResponse {
   resourceName: string;
 }
 
-/** The AlterConfigs API. */
+/**
+ * The AlterConfigs API.
+ *
+ * @example
+ * ```ts
+ * import { Client, ConfigResourceType } from "@samsa/kafka";
+ * import { AlterConfigs } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const broker = await client.anyBroker();
+ * // replaces ALL the topic's dynamic configs: IncrementalAlterConfigs changes only the listed ones
+ * const res = await broker.request(AlterConfigs, {
+ *   resources: [{
+ *     resourceType: ConfigResourceType.topic,
+ *     resourceName: "orders",
+ *     configs: [{ name: "retention.ms", value: "86400000" }],
+ *   }],
+ *   validateOnly: false,
+ * });
+ * console.log(res.responses[0].errorCode);
+ * ```
+ */
 export const AlterConfigs: ApiDef<AlterConfigsRequest, AlterConfigsResponse> = defineApi({
   key: 33,
   name: "AlterConfigs",

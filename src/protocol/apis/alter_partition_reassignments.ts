@@ -65,7 +65,22 @@ export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
 }
 
-/** The AlterPartitionReassignments API. */
+/**
+ * The AlterPartitionReassignments API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { AlterPartitionReassignments } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(AlterPartitionReassignments, {
+ *   timeoutMs: 30_000,
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, replicas: [1, 2, 3] }] }], // replicas: null cancels
+ * });
+ * console.log(res.errorCode, res.responses[0].partitions[0].errorCode);
+ * ```
+ */
 export const AlterPartitionReassignments: ApiDef<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> = defineApi({
   key: 45,
   name: "AlterPartitionReassignments",

@@ -55,7 +55,23 @@ export interface AlterUserScramCredentialsResponseResult {
   errorMessage: string | null;
 }
 
-/** The AlterUserScramCredentials API. */
+/**
+ * The AlterUserScramCredentials API.
+ *
+ * @example
+ * ```ts
+ * import { Client, scramSaltedPassword, ScramMechanisms } from "@samsa/kafka";
+ * import { AlterUserScramCredentials } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const salt = crypto.getRandomValues(new Uint8Array(32));
+ * const saltedPassword = await scramSaltedPassword("SCRAM-SHA-256", "s3cret", salt, 8192);
+ * const res = await (await client.anyBroker()).request(AlterUserScramCredentials, {
+ *   deletions: [],
+ *   upsertions: [{ name: "alice", mechanism: ScramMechanisms["SCRAM-SHA-256"], iterations: 8192, salt, saltedPassword }],
+ * });
+ * console.log(res.results[0].errorCode);
+ * ```
+ */
 export const AlterUserScramCredentials: ApiDef<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = defineApi({
   key: 51,
   name: "AlterUserScramCredentials",

@@ -100,6 +100,16 @@ const schema: ApiDef<ApiVersionsRequest, ApiVersionsResponse> = defineApi({
 /**
  * The ApiVersions API, versions 0–4. A broker that does not know the requested version answers
  * UNSUPPORTED_VERSION in the v0 layout (with its own range, KIP-511), so such an answer is read as v0.
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "@samsa/kafka";
+ * import { ApiVersions } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(); // open() already asked: broker.apiVersionRanges() holds the answer
+ * const res = await broker.request(ApiVersions, { clientSoftwareName: "my-app", clientSoftwareVersion: "1.0.0" });
+ * for (const k of res.apiKeys) console.log(k.apiKey, `v${k.minVersion}-${k.maxVersion}`);
+ * ```
  */
 export const ApiVersions: ApiDef<ApiVersionsRequest, ApiVersionsResponse> = {
   ...schema,

@@ -87,7 +87,20 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   partitions: number[];
 }
 
-/** The ConsumerGroupDescribe API. */
+/**
+ * The ConsumerGroupDescribe API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ConsumerGroupDescribe } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const req = { groupIds: ["billing"], includeAuthorizedOperations: false };
+ * const res = await coordinator.request(ConsumerGroupDescribe, req);
+ * for (const m of res.groups[0].members) console.log(m.memberId, m.assignment.topicPartitions);
+ * ```
+ */
 export const ConsumerGroupDescribe: ApiDef<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse> = defineApi({
   key: 69,
   name: "ConsumerGroupDescribe",

@@ -71,7 +71,22 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   partitions: number[];
 }
 
-/** The ConsumerGroupHeartbeat API. */
+/**
+ * The ConsumerGroupHeartbeat API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ConsumerGroupHeartbeat, uuidToString } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(ConsumerGroupHeartbeat, { // epoch 0: join (KIP-848)
+ *   groupId: "billing", memberId: uuidToString(crypto.getRandomValues(new Uint8Array(16))), memberEpoch: 0,
+ *   rebalanceTimeoutMs: 60_000, subscribedTopicNames: ["orders"], topicPartitions: [],
+ * });
+ * console.log(res.memberEpoch, res.heartbeatIntervalMs, res.assignment?.topicPartitions);
+ * ```
+ */
 export const ConsumerGroupHeartbeat: ApiDef<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse> = defineApi({
   key: 68,
   name: "ConsumerGroupHeartbeat",

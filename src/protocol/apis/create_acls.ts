@@ -47,7 +47,21 @@ export interface CreateAclsResponseAclCreationResult {
   errorMessage: string | null;
 }
 
-/** The CreateAcls API. */
+/**
+ * The CreateAcls API.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations, AclPatternTypes, AclPermissionTypes, AclResourceTypes, Client } from "@samsa/kafka";
+ * import { CreateAcls } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(CreateAcls, { creations: [{
+ *   resourceType: AclResourceTypes.TOPIC, resourceName: "orders", resourcePatternType: AclPatternTypes.LITERAL,
+ *   principal: "User:alice", host: "*", operation: AclOperations.READ, permissionType: AclPermissionTypes.ALLOW,
+ * }] });
+ * console.log(res.results[0].errorCode);
+ * ```
+ */
 export const CreateAcls: ApiDef<CreateAclsRequest, CreateAclsResponse> = defineApi({
   key: 30,
   name: "CreateAcls",

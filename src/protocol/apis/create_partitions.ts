@@ -51,7 +51,23 @@ export interface CreatePartitionsResponseTopicResult {
   errorMessage: string | null;
 }
 
-/** The CreatePartitions API. */
+/**
+ * The CreatePartitions API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { CreatePartitions } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(CreatePartitions, {
+ *   topics: [{ name: "orders", count: 12, assignments: null }], // grow to 12 partitions
+ *   timeoutMs: 30_000,
+ *   validateOnly: false,
+ * });
+ * console.log(res.results[0].errorCode);
+ * ```
+ */
 export const CreatePartitions: ApiDef<CreatePartitionsRequest, CreatePartitionsResponse> = defineApi({
   key: 37,
   name: "CreatePartitions",

@@ -89,7 +89,25 @@ export interface CreateTopicsResponseCreatableTopicResult {
   configs: CreateTopicsResponseCreatableTopicConfigs[] | null;
 }
 
-/** The CreateTopics API. */
+/**
+ * The CreateTopics API.
+ *
+ * @example
+ * ```ts
+ * import { Client, KError } from "@samsa/kafka";
+ * import { CreateTopics } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(CreateTopics, {
+ *   topics: [{
+ *     name: "orders", numPartitions: 6, replicationFactor: 3, assignments: [],
+ *     configs: [{ name: "cleanup.policy", value: "compact" }],
+ *   }],
+ *   timeoutMs: 30_000,
+ * });
+ * if (res.topics[0].errorCode === KError.TopicAlreadyExists) console.log("already there");
+ * ```
+ */
 export const CreateTopics: ApiDef<CreateTopicsRequest, CreateTopicsResponse> = defineApi({
   key: 19,
   name: "CreateTopics",

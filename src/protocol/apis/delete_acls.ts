@@ -71,7 +71,21 @@ export interface DeleteAclsResponseMatchingAcl {
   permissionType: number;
 }
 
-/** The DeleteAcls API. */
+/**
+ * The DeleteAcls API.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations, AclPatternTypes, AclPermissionTypes, AclResourceTypes, Client } from "@samsa/kafka";
+ * import { DeleteAcls } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(DeleteAcls, { filters: [{
+ *   resourceTypeFilter: AclResourceTypes.TOPIC, resourceNameFilter: "orders", patternTypeFilter: AclPatternTypes.LITERAL,
+ *   principalFilter: "User:alice", operation: AclOperations.ANY, permissionType: AclPermissionTypes.ANY,
+ * }] });
+ * console.log(res.filterResults[0].matchingAcls.length, "ACLs deleted");
+ * ```
+ */
 export const DeleteAcls: ApiDef<DeleteAclsRequest, DeleteAclsResponse> = defineApi({
   key: 31,
   name: "DeleteAcls",

@@ -29,7 +29,19 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   errorCode: number;
 }
 
-/** The DeleteGroups API. */
+/**
+ * The DeleteGroups API.
+ *
+ * @example
+ * ```ts
+ * import { Client, KError } from "@samsa/kafka";
+ * import { DeleteGroups } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(DeleteGroups, { groupsNames: ["billing"] });
+ * if (res.results[0].errorCode === KError.NonEmptyGroup) console.log("stop its members first");
+ * ```
+ */
 export const DeleteGroups: ApiDef<DeleteGroupsRequest, DeleteGroupsResponse> = defineApi({
   key: 42,
   name: "DeleteGroups",

@@ -57,7 +57,22 @@ export interface DeleteRecordsResponseTopicResult {
   partitions: DeleteRecordsResponsePartitionResult[];
 }
 
-/** The DeleteRecords API. */
+/**
+ * The DeleteRecords API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DeleteRecords } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const leader = await client.leader("orders", 0);
+ * const res = await leader.request(DeleteRecords, {
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, offset: 1000 }] }], // everything before 1000
+ *   timeoutMs: 30_000,
+ * });
+ * console.log(res.topics[0].partitions[0].lowWatermark); // 1000
+ * ```
+ */
 export const DeleteRecords: ApiDef<DeleteRecordsRequest, DeleteRecordsResponse> = defineApi({
   key: 21,
   name: "DeleteRecords",

@@ -45,7 +45,20 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   errorMessage: string | null;
 }
 
-/** The DeleteTopics API. */
+/**
+ * The DeleteTopics API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DeleteTopics } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * // v6+ (Kafka 2.8+) names them in `topics`; v0-5 take `topicNames`
+ * const res = await controller.request(DeleteTopics, { topics: [{ name: "orders" }], timeoutMs: 30_000 });
+ * console.log(res.responses[0].errorCode);
+ * ```
+ */
 export const DeleteTopics: ApiDef<DeleteTopicsRequest, DeleteTopicsResponse> = defineApi({
   key: 20,
   name: "DeleteTopics",

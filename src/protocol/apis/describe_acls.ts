@@ -61,7 +61,21 @@ export interface DescribeAclsResponseResource {
   acls: DescribeAclsResponseAclDescription[];
 }
 
-/** The DescribeAcls API. */
+/**
+ * The DescribeAcls API.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations, AclPatternTypes, AclPermissionTypes, AclResourceTypes, Client } from "@samsa/kafka";
+ * import { DescribeAcls } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(DescribeAcls, {
+ *   resourceTypeFilter: AclResourceTypes.TOPIC, resourceNameFilter: "orders", patternTypeFilter: AclPatternTypes.MATCH,
+ *   operation: AclOperations.ANY, permissionType: AclPermissionTypes.ANY,
+ * });
+ * for (const r of res.resources) for (const a of r.acls) console.log(r.resourceName, a.principal, a.operation);
+ * ```
+ */
 export const DescribeAcls: ApiDef<DescribeAclsRequest, DescribeAclsResponse> = defineApi({
   key: 29,
   name: "DescribeAcls",

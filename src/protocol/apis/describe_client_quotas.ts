@@ -61,7 +61,21 @@ export interface DescribeClientQuotasResponseValueData {
   value: number;
 }
 
-/** The DescribeClientQuotas API. */
+/**
+ * The DescribeClientQuotas API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeClientQuotas } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(DescribeClientQuotas, {
+ *   components: [{ entityType: "client-id", matchType: 0, match: "billing" }], // 0: exact, 1: default, 2: any
+ *   strict: false,
+ * });
+ * for (const e of res.entries ?? []) console.log(e.entity, e.values);
+ * ```
+ */
 export const DescribeClientQuotas: ApiDef<DescribeClientQuotasRequest, DescribeClientQuotasResponse> = defineApi({
   key: 48,
   name: "DescribeClientQuotas",

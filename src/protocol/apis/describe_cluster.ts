@@ -51,7 +51,18 @@ export interface DescribeClusterResponseBroker {
   isFenced: boolean;
 }
 
-/** The DescribeCluster API. */
+/**
+ * The DescribeCluster API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeCluster } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(DescribeCluster, { includeClusterAuthorizedOperations: false });
+ * console.log(res.clusterId, res.controllerId, res.brokers.map((b) => `${b.brokerId}@${b.host}:${b.port}`));
+ * ```
+ */
 export const DescribeCluster: ApiDef<DescribeClusterRequest, DescribeClusterResponse> = defineApi({
   key: 60,
   name: "DescribeCluster",

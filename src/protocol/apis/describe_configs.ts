@@ -79,7 +79,20 @@ export interface DescribeConfigsResponseSynonym {
   source: number;
 }
 
-/** The DescribeConfigs API. */
+/**
+ * The DescribeConfigs API.
+ *
+ * @example
+ * ```ts
+ * import { Client, ConfigResourceType } from "@samsa/kafka";
+ * import { DescribeConfigs } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(DescribeConfigs, {
+ *   resources: [{ resourceType: ConfigResourceType.topic, resourceName: "orders", configurationKeys: ["retention.ms"] }],
+ * });
+ * console.log(res.results[0].configs[0]?.value);
+ * ```
+ */
 export const DescribeConfigs: ApiDef<DescribeConfigsRequest, DescribeConfigsResponse> = defineApi({
   key: 32,
   name: "DescribeConfigs",

@@ -59,7 +59,20 @@ export interface DescribeGroupsResponseDescribedGroupMember {
   memberAssignment: Uint8Array;
 }
 
-/** The DescribeGroups API. */
+/**
+ * The DescribeGroups API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeGroups } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(DescribeGroups, { groups: ["billing"] });
+ * const { groupState, members } = res.groups[0];
+ * console.log(groupState, members.map((m) => `${m.clientId}@${m.clientHost}`));
+ * ```
+ */
 export const DescribeGroups: ApiDef<DescribeGroupsRequest, DescribeGroupsResponse> = defineApi({
   key: 15,
   name: "DescribeGroups",

@@ -67,7 +67,19 @@ export interface DescribeLogDirsResponseTopic {
   partitions: DescribeLogDirsResponsePartition[];
 }
 
-/** The DescribeLogDirs API. */
+/**
+ * The DescribeLogDirs API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeLogDirs } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const broker = await client.broker(1); // each broker describes its own disks
+ * const res = await broker.request(DescribeLogDirs, { topics: null }); // null: every partition
+ * for (const d of res.results) console.log(d.logDir, d.totalBytes, d.usableBytes);
+ * ```
+ */
 export const DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResponse> = defineApi({
   key: 35,
   name: "DescribeLogDirs",

@@ -65,7 +65,19 @@ export interface DescribeProducersResponseTopicResponse {
   partitions: DescribeProducersResponsePartitionResponse[];
 }
 
-/** The DescribeProducers API. */
+/**
+ * The DescribeProducers API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeProducers } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const leader = await client.leader("orders", 0);
+ * const res = await leader.request(DescribeProducers, { topics: [{ name: "orders", partitionIndexes: [0] }] });
+ * for (const p of res.topics[0].partitions[0].activeProducers) console.log(p.producerId, p.currentTxnStartOffset);
+ * ```
+ */
 export const DescribeProducers: ApiDef<DescribeProducersRequest, DescribeProducersResponse> = defineApi({
   key: 61,
   name: "DescribeProducers",

@@ -49,7 +49,20 @@ export interface DescribeTransactionsResponseTransactionState {
   topics: DescribeTransactionsResponseTopicData[];
 }
 
-/** The DescribeTransactions API. */
+/**
+ * The DescribeTransactions API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeTransactions } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.transactionCoordinator("orders-enricher");
+ * const res = await coordinator.request(DescribeTransactions, { transactionalIds: ["orders-enricher"] });
+ * const { transactionState, topics } = res.transactionStates[0];
+ * console.log(transactionState, topics); // e.g. "Ongoing" [{ topic: "orders-enriched", partitions: [0] }]
+ * ```
+ */
 export const DescribeTransactions: ApiDef<DescribeTransactionsRequest, DescribeTransactionsResponse> = defineApi({
   key: 65,
   name: "DescribeTransactions",

@@ -51,7 +51,19 @@ export interface DescribeUserScramCredentialsResponseResult {
   credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
 }
 
-/** The DescribeUserScramCredentials API. */
+/**
+ * The DescribeUserScramCredentials API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { DescribeUserScramCredentials } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const broker = await client.anyBroker();
+ * const res = await broker.request(DescribeUserScramCredentials, { users: [{ name: "alice" }] }); // null: every user
+ * for (const c of res.results[0].credentialInfos) console.log(c.mechanism, c.iterations);
+ * ```
+ */
 export const DescribeUserScramCredentials: ApiDef<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse> = defineApi({
   key: 50,
   name: "DescribeUserScramCredentials",

@@ -53,7 +53,23 @@ export interface ElectLeadersResponseReplicaElectionResult {
   partitionResult: ElectLeadersResponsePartitionResult[];
 }
 
-/** The ElectLeaders API. */
+/**
+ * The ElectLeaders API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ElectLeaders } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(ElectLeaders, {
+ *   electionType: 0, // preferred; 1: unclean
+ *   topicPartitions: [{ topic: "orders", partitions: [0, 1] }],
+ *   timeoutMs: 30_000,
+ * });
+ * for (const p of res.replicaElectionResults[0].partitionResult) console.log(p.partitionId, p.errorCode);
+ * ```
+ */
 export const ElectLeaders: ApiDef<ElectLeadersRequest, ElectLeadersResponse> = defineApi({
   key: 43,
   name: "ElectLeaders",

@@ -31,7 +31,23 @@ export interface EndTxnResponse {
   producerEpoch: number;
 }
 
-/** The EndTxn API. */
+/**
+ * The EndTxn API.
+ *
+ * @example
+ * ```ts
+ * import { type Client, kafkaError, KError } from "@samsa/kafka";
+ * import { EndTxn } from "@samsa/kafka/protocol";
+ * // producerId and producerEpoch come from InitProducerId
+ * async function commit(client: Client, producerId: number, producerEpoch: number): Promise<void> {
+ *   const coordinator = await client.transactionCoordinator("orders-enricher");
+ *   const req = { transactionalId: "orders-enricher", producerId, producerEpoch, committed: true };
+ *   const res = await coordinator.request(EndTxn, req,
+ *     { version: Math.min(coordinator.versionFor(EndTxn), 4) }); // v5: transactions v2 (KIP-890)
+ *   if (res.errorCode !== KError.NoError) throw kafkaError(res.errorCode, "EndTxn");
+ * }
+ * ```
+ */
 export const EndTxn: ApiDef<EndTxnRequest, EndTxnResponse> = defineApi({
   key: 26,
   name: "EndTxn",

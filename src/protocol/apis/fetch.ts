@@ -177,7 +177,22 @@ export interface FetchResponseableTopicResponse {
   partitions: FetchResponsePartitionData[];
 }
 
-/** The Fetch API. */
+/**
+ * The Fetch API.
+ *
+ * @example
+ * ```ts
+ * import { Client, IsolationLevel } from "@samsa/kafka";
+ * import { Fetch } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const leader = await client.leader("events", 0);
+ * const res = await leader.request(Fetch, {
+ *   maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: IsolationLevel.ReadCommitted,
+ *   topics: [{ topic: "events", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+ * }, { version: Math.min(leader.versionFor(Fetch), 12), extraTimeout: 500 }); // v13+ names topics by id
+ * const { records, highWatermark } = res.responses[0].partitions[0]; // decode records with decodeRecordBatches
+ * ```
+ */
 export const Fetch: ApiDef<FetchRequest, FetchResponse> = defineApi({
   key: 1,
   name: "Fetch",

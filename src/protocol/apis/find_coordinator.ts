@@ -51,7 +51,20 @@ export interface FindCoordinatorResponseCoordinator {
   errorMessage: string | null;
 }
 
-/** The FindCoordinator API. */
+/**
+ * The FindCoordinator API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { FindCoordinator } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]); // client.coordinator("billing") does this, and caches the answer
+ * const broker = await client.anyBroker();
+ * // keyType 0: a group, 1: a transactional id
+ * const res = await broker.request(FindCoordinator, { keyType: 0, coordinatorKeys: ["billing"] });
+ * const { nodeId, host, port, errorCode } = res.coordinators[0]; // v4+ (Kafka 2.8+); v0-3 send `key`
+ * ```
+ */
 export const FindCoordinator: ApiDef<FindCoordinatorRequest, FindCoordinatorResponse> = defineApi({
   key: 10,
   name: "FindCoordinator",

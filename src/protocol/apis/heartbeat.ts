@@ -27,7 +27,21 @@ export interface HeartbeatResponse {
   errorCode: number;
 }
 
-/** The Heartbeat API. */
+/**
+ * The Heartbeat API.
+ *
+ * @example
+ * ```ts
+ * import { type Client, KError } from "@samsa/kafka";
+ * import { Heartbeat } from "@samsa/kafka/protocol";
+ * // generationId and memberId come from JoinGroup; false: the group rebalances, rejoin
+ * async function heartbeat(client: Client, generationId: number, memberId: string): Promise<boolean> {
+ *   const coordinator = await client.coordinator("billing");
+ *   const res = await coordinator.request(Heartbeat, { groupId: "billing", generationId, memberId });
+ *   return res.errorCode !== KError.RebalanceInProgress;
+ * }
+ * ```
+ */
 export const Heartbeat: ApiDef<HeartbeatRequest, HeartbeatResponse> = defineApi({
   key: 12,
   name: "Heartbeat",

@@ -55,7 +55,23 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   resourceName: string;
 }
 
-/** The IncrementalAlterConfigs API. */
+/**
+ * The IncrementalAlterConfigs API.
+ *
+ * @example
+ * ```ts
+ * import { Client, ConfigOperation, ConfigResourceType } from "@samsa/kafka";
+ * import { IncrementalAlterConfigs } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const res = await (await client.anyBroker()).request(IncrementalAlterConfigs, {
+ *   resources: [{ resourceType: ConfigResourceType.topic, resourceName: "orders", configs: [
+ *     { name: "retention.ms", configOperation: ConfigOperation.set, value: "86400000" },
+ *   ] }],
+ *   validateOnly: false,
+ * });
+ * console.log(res.responses[0].errorCode);
+ * ```
+ */
 export const IncrementalAlterConfigs: ApiDef<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = defineApi({
   key: 44,
   name: "IncrementalAlterConfigs",

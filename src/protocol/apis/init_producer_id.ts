@@ -39,7 +39,21 @@ export interface InitProducerIdResponse {
   ongoingTxnProducerEpoch: number;
 }
 
-/** The InitProducerId API. */
+/**
+ * The InitProducerId API.
+ *
+ * @example
+ * ```ts
+ * import { Client, kafkaError, KError } from "@samsa/kafka";
+ * import { InitProducerId } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.transactionCoordinator("orders-enricher");
+ * const req = { transactionalId: "orders-enricher", transactionTimeoutMs: 60_000 };
+ * const res = await coordinator.request(InitProducerId, req);
+ * if (res.errorCode !== KError.NoError) throw kafkaError(res.errorCode, "InitProducerId");
+ * const { producerId, producerEpoch } = res; // fences any older producer with the same transactional id
+ * ```
+ */
 export const InitProducerId: ApiDef<InitProducerIdRequest, InitProducerIdResponse> = defineApi({
   key: 22,
   name: "InitProducerId",

@@ -67,7 +67,25 @@ export interface JoinGroupResponseMember {
   metadata: Uint8Array;
 }
 
-/** The JoinGroup API. */
+/**
+ * The JoinGroup API.
+ *
+ * @example
+ * ```ts
+ * import { type Client, KError } from "@samsa/kafka";
+ * import { JoinGroup } from "@samsa/kafka/protocol";
+ * // subscription: an encoded ConsumerProtocolSubscription
+ * async function join(client: Client, subscription: Uint8Array, memberId = ""): Promise<string> {
+ *   const coordinator = await client.coordinator("billing");
+ *   const res = await coordinator.request(JoinGroup, {
+ *     groupId: "billing", sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 60_000, memberId,
+ *     protocolType: "consumer", protocols: [{ name: "range", metadata: subscription }],
+ *   });
+ *   if (res.errorCode === KError.MemberIdRequired) return join(client, subscription, res.memberId); // KIP-394
+ *   return res.memberId;
+ * }
+ * ```
+ */
 export const JoinGroup: ApiDef<JoinGroupRequest, JoinGroupResponse> = defineApi({
   key: 11,
   name: "JoinGroup",

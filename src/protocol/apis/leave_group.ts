@@ -47,7 +47,22 @@ export interface LeaveGroupResponseMemberResponse {
   errorCode: number;
 }
 
-/** The LeaveGroup API. */
+/**
+ * The LeaveGroup API.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@samsa/kafka";
+ * import { LeaveGroup } from "@samsa/kafka/protocol";
+ * // memberId comes from JoinGroup; v3+ (Kafka 2.4+) lists `members`, v0-2 send one `memberId`
+ * async function leave(client: Client, memberId: string): Promise<void> {
+ *   const coordinator = await client.coordinator("billing");
+ *   const req = { groupId: "billing", members: [{ memberId, reason: "shutting down" }] };
+ *   const res = await coordinator.request(LeaveGroup, req);
+ *   console.log(res.errorCode, res.members[0]?.errorCode);
+ * }
+ * ```
+ */
 export const LeaveGroup: ApiDef<LeaveGroupRequest, LeaveGroupResponse> = defineApi({
   key: 13,
   name: "LeaveGroup",

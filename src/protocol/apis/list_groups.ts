@@ -37,7 +37,20 @@ export interface ListGroupsResponseListedGroup {
   groupType: string;
 }
 
-/** The ListGroups API. */
+/**
+ * The ListGroups API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ListGroups } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * for (const { id } of client.brokers()) { // each broker lists the groups it coordinates
+ *   const res = await (await client.broker(id)).request(ListGroups, { statesFilter: ["Stable", "Empty"] });
+ *   for (const g of res.groups) console.log(g.groupId, g.groupState);
+ * }
+ * ```
+ */
 export const ListGroups: ApiDef<ListGroupsRequest, ListGroupsResponse> = defineApi({
   key: 16,
   name: "ListGroups",

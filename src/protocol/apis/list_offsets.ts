@@ -67,7 +67,22 @@ export interface ListOffsetsResponseTopicResponse {
   partitions: ListOffsetsResponsePartitionResponse[];
 }
 
-/** The ListOffsets API. */
+/**
+ * The ListOffsets API.
+ *
+ * @example
+ * ```ts
+ * import { Client, IsolationLevel, OffsetNewest } from "@samsa/kafka";
+ * import { ListOffsets } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]); // client.getOffset("orders", 0, OffsetNewest) does this
+ * const leader = await client.leader("orders", 0);
+ * const res = await leader.request(ListOffsets, {
+ *   replicaId: -1, isolationLevel: IsolationLevel.ReadCommitted,
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, timestamp: OffsetNewest }] }],
+ * });
+ * console.log(res.topics[0].partitions[0].offset); // the last stable offset
+ * ```
+ */
 export const ListOffsets: ApiDef<ListOffsetsRequest, ListOffsetsResponse> = defineApi({
   key: 2,
   name: "ListOffsets",

@@ -55,7 +55,19 @@ export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
 }
 
-/** The ListPartitionReassignments API. */
+/**
+ * The ListPartitionReassignments API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ListPartitionReassignments } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(ListPartitionReassignments, { timeoutMs: 30_000, topics: null }); // null: all
+ * for (const t of res.topics) for (const p of t.partitions) console.log(t.name, p.partitionIndex, p.addingReplicas);
+ * ```
+ */
 export const ListPartitionReassignments: ApiDef<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> = defineApi({
   key: 46,
   name: "ListPartitionReassignments",

@@ -41,7 +41,21 @@ export interface ListTransactionsResponseTransactionState {
   transactionState: string;
 }
 
-/** The ListTransactions API. */
+/**
+ * The ListTransactions API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { ListTransactions } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * for (const { id } of client.brokers()) { // each broker lists the transactions it coordinates
+ *   const broker = await client.broker(id);
+ *   const res = await broker.request(ListTransactions, { stateFilters: ["Ongoing"], producerIdFilters: [] });
+ *   for (const t of res.transactionStates) console.log(t.transactionalId, t.producerId);
+ * }
+ * ```
+ */
 export const ListTransactions: ApiDef<ListTransactionsRequest, ListTransactionsResponse> = defineApi({
   key: 66,
   name: "ListTransactions",

@@ -92,7 +92,19 @@ export interface MetadataResponse {
   errorCode: number;
 }
 
-/** The Metadata API, versions 0–13. */
+/**
+ * The Metadata API, versions 0–13.
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "@samsa/kafka";
+ * import { Metadata } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const res = await broker.request(Metadata, { topics: [{ name: "orders" }], allowAutoTopicCreation: false });
+ * for (const p of res.topics[0].partitions) console.log(p.partitionIndex, p.leaderId, p.isrNodes);
+ * ```
+ */
 export const Metadata: ApiDef<MetadataRequest, MetadataResponse> = defineApi({
   key: 3,
   name: "Metadata",

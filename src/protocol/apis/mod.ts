@@ -422,7 +422,16 @@ export type {
   UpdateFeaturesResponseUpdatableFeatureResult,
 } from "./update_features.ts";
 
-/** All supported APIs, by API key. */
+/**
+ * All supported APIs, by API key.
+ *
+ * @example
+ * ```ts
+ * import { API_BY_KEY } from "@samsa/kafka/protocol";
+ * API_BY_KEY.get(3)?.name; // "Metadata"
+ * for (const api of API_BY_KEY.values()) console.log(api.key, api.name, `v${api.minVersion}-${api.maxVersion}`);
+ * ```
+ */
 export const API_BY_KEY: ReadonlyMap<number, ApiDef<unknown, unknown>> = new Map<number, ApiDef<unknown, unknown>>(
   ([
     AddOffsetsToTxn,

@@ -71,7 +71,22 @@ export interface OffsetCommitResponseTopic {
   partitions: OffsetCommitResponsePartition[];
 }
 
-/** The OffsetCommit API. */
+/**
+ * The OffsetCommit API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { OffsetCommit } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(OffsetCommit, {
+ *   groupId: "billing", generationIdOrMemberEpoch: -1, memberId: "", // outside a session, as an admin
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42 }] }],
+ * }, { version: Math.min(coordinator.versionFor(OffsetCommit), 9) }); // v10 names topics by id
+ * console.log(res.topics[0].partitions[0].errorCode);
+ * ```
+ */
 export const OffsetCommit: ApiDef<OffsetCommitRequest, OffsetCommitResponse> = defineApi({
   key: 8,
   name: "OffsetCommit",

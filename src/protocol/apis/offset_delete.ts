@@ -55,7 +55,22 @@ export interface OffsetDeleteResponseTopic {
   partitions: OffsetDeleteResponsePartition[];
 }
 
-/** The OffsetDelete API. */
+/**
+ * The OffsetDelete API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { OffsetDelete } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(OffsetDelete, {
+ *   groupId: "billing",
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0 }] }],
+ * });
+ * console.log(res.errorCode, res.topics[0].partitions[0].errorCode);
+ * ```
+ */
 export const OffsetDelete: ApiDef<OffsetDeleteRequest, OffsetDeleteResponse> = defineApi({
   key: 47,
   name: "OffsetDelete",

@@ -117,7 +117,21 @@ export interface OffsetFetchResponseTopics {
   partitions: OffsetFetchResponsePartitions[];
 }
 
-/** The OffsetFetch API. */
+/**
+ * The OffsetFetch API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { OffsetFetch } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const coordinator = await client.coordinator("billing");
+ * const res = await coordinator.request(OffsetFetch, {
+ *   groups: [{ groupId: "billing", topics: [{ name: "orders", partitionIndexes: [0, 1] }] }], requireStable: true,
+ * }, { version: Math.min(coordinator.versionFor(OffsetFetch), 9) }); // v8-9: groups, topics by name
+ * for (const p of res.groups[0].topics[0].partitions) console.log(p.partitionIndex, p.committedOffset);
+ * ```
+ */
 export const OffsetFetch: ApiDef<OffsetFetchRequest, OffsetFetchResponse> = defineApi({
   key: 9,
   name: "OffsetFetch",

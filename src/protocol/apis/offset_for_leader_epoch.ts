@@ -61,7 +61,23 @@ export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
 }
 
-/** The OffsetForLeaderEpoch API. */
+/**
+ * The OffsetForLeaderEpoch API.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@samsa/kafka";
+ * import { OffsetForLeaderEpoch } from "@samsa/kafka/protocol";
+ * // after a leader change: where did the epoch of the last record consumed end? The log diverges past it
+ * async function epochEnd(client: Client, lastEpoch: number): Promise<number> {
+ *   const leader = await client.leader("orders", 0);
+ *   const res = await leader.request(OffsetForLeaderEpoch, {
+ *     replicaId: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, leaderEpoch: lastEpoch }] }],
+ *   });
+ *   return res.topics[0].partitions[0].endOffset;
+ * }
+ * ```
+ */
 export const OffsetForLeaderEpoch: ApiDef<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = defineApi({
   key: 23,
   name: "OffsetForLeaderEpoch",

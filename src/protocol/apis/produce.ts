@@ -155,7 +155,25 @@ const schema: ApiDef<ProduceRequest, ProduceResponse> = defineApi({
   ],
 });
 
-/** The Produce API. With `acks = 0` the broker sends no response, so none is awaited. */
+/**
+ * The Produce API. With `acks = 0` the broker sends no response, so none is awaited.
+ *
+ * @example
+ * ```ts
+ * import { type Client, RequiredAcks } from "@samsa/kafka";
+ * import { Produce } from "@samsa/kafka/protocol";
+ * // batch: an encoded record batch (see encodeRecordBatch)
+ * async function produce(client: Client, batch: Uint8Array): Promise<number> {
+ *   const leader = await client.leader("events", 0);
+ *   const res = await leader.request(Produce, {
+ *     acks: RequiredAcks.WaitForAll,
+ *     timeoutMs: 10_000,
+ *     topicData: [{ name: "events", partitionData: [{ index: 0, records: batch }] }],
+ *   }, { version: Math.min(leader.versionFor(Produce), 12) }); // v13+ names topics by id
+ *   return res.responses[0].partitionResponses[0].baseOffset;
+ * }
+ * ```
+ */
 export const Produce: ApiDef<ProduceRequest, ProduceResponse> = {
   ...schema,
   noResponse: (req) => req.acks === 0,

@@ -25,7 +25,22 @@ export interface SaslAuthenticateResponse {
   sessionLifetimeMs: number;
 }
 
-/** The SaslAuthenticate API. */
+/**
+ * The SaslAuthenticate API.
+ *
+ * @example
+ * ```ts
+ * import { Broker, KError } from "@samsa/kafka";
+ * import { SaslAuthenticate, SaslHandshake } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(); // with net.sasl.enable set, open() does all this itself
+ * await broker.request(SaslHandshake, { mechanism: "PLAIN" });
+ * const authBytes = new TextEncoder().encode("\0alice\0s3cret"); // PLAIN: authzid NUL user NUL password
+ * const res = await broker.request(SaslAuthenticate, { authBytes });
+ * if (res.errorCode !== KError.NoError) console.log(res.errorMessage);
+ * else console.log("session lifetime", res.sessionLifetimeMs);
+ * ```
+ */
 export const SaslAuthenticate: ApiDef<SaslAuthenticateRequest, SaslAuthenticateResponse> = defineApi({
   key: 36,
   name: "SaslAuthenticate",

@@ -21,7 +21,19 @@ export interface SaslHandshakeResponse {
   mechanisms: string[];
 }
 
-/** The SaslHandshake API. */
+/**
+ * The SaslHandshake API.
+ *
+ * @example
+ * ```ts
+ * import { Broker, KError } from "@samsa/kafka";
+ * import { SaslHandshake } from "@samsa/kafka/protocol";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open(); // open() does the handshake itself when net.sasl.enable is set
+ * const res = await broker.request(SaslHandshake, { mechanism: "SCRAM-SHA-256" });
+ * if (res.errorCode === KError.UnsupportedSaslMechanism) console.log("the listener enables", res.mechanisms);
+ * ```
+ */
 export const SaslHandshake: ApiDef<SaslHandshakeRequest, SaslHandshakeResponse> = defineApi({
   key: 17,
   name: "SaslHandshake",

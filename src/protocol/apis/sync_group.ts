@@ -47,7 +47,23 @@ export interface SyncGroupRequestAssignment {
   assignment: Uint8Array;
 }
 
-/** The SyncGroup API. */
+/**
+ * The SyncGroup API.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@samsa/kafka";
+ * import { SyncGroup } from "@samsa/kafka/protocol";
+ * // after JoinGroup, as a follower: the leader also sends every member's assignment
+ * async function sync(client: Client, generationId: number, memberId: string): Promise<Uint8Array> {
+ *   const coordinator = await client.coordinator("billing");
+ *   const res = await coordinator.request(SyncGroup, {
+ *     groupId: "billing", generationId, memberId, protocolType: "consumer", protocolName: "range", assignments: [],
+ *   });
+ *   return res.assignment; // this member's encoded ConsumerProtocolAssignment
+ * }
+ * ```
+ */
 export const SyncGroup: ApiDef<SyncGroupRequest, SyncGroupResponse> = defineApi({
   key: 14,
   name: "SyncGroup",

@@ -71,7 +71,24 @@ export interface TxnOffsetCommitResponseTopic {
   partitions: TxnOffsetCommitResponsePartition[];
 }
 
-/** The TxnOffsetCommit API. */
+/**
+ * The TxnOffsetCommit API.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "@samsa/kafka";
+ * import { TxnOffsetCommit } from "@samsa/kafka/protocol";
+ * // after AddOffsetsToTxn; producerId and producerEpoch come from InitProducerId
+ * async function commitOffsets(client: Client, producerId: number, producerEpoch: number): Promise<void> {
+ *   const coordinator = await client.coordinator("enricher"); // the group's coordinator
+ *   const res = await coordinator.request(TxnOffsetCommit, {
+ *     transactionalId: "orders-enricher", groupId: "enricher", producerId, producerEpoch,
+ *     topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42 }] }],
+ *   }, { version: Math.min(coordinator.versionFor(TxnOffsetCommit), 4) }); // v5: transactions v2 (KIP-890)
+ *   console.log(res.topics[0].partitions[0].errorCode);
+ * }
+ * ```
+ */
 export const TxnOffsetCommit: ApiDef<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = defineApi({
   key: 28,
   name: "TxnOffsetCommit",

@@ -53,7 +53,23 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
   errorMessage: string | null;
 }
 
-/** The UpdateFeatures API. */
+/**
+ * The UpdateFeatures API.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@samsa/kafka";
+ * import { UpdateFeatures } from "@samsa/kafka/protocol";
+ * const client = await Client.connect(["127.0.0.1:9092"]);
+ * const controller = await client.controller();
+ * const res = await controller.request(UpdateFeatures, {
+ *   timeoutMs: 30_000,
+ *   featureUpdates: [{ feature: "transaction.version", maxVersionLevel: 2, upgradeType: 1 }], // 1: upgrade
+ *   validateOnly: true,
+ * });
+ * console.log(res.errorCode, res.results);
+ * ```
+ */
 export const UpdateFeatures: ApiDef<UpdateFeaturesRequest, UpdateFeaturesResponse> = defineApi({
   key: 57,
   name: "UpdateFeatures",
