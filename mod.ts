@@ -23,7 +23,7 @@
 export { Broker, isSaslFailure, kafkaError, SAMSA_VERSION } from "./src/broker.ts";
 export type { RequestOptions, SaslSession, VersionRange } from "./src/broker.ts";
 export { ClusterAdmin } from "./src/admin/admin.ts";
-export { AdminContext, ROUTING_CODES, StaleRoute } from "./src/admin/context.ts";
+export { AdminContext, DeadlineReached, ErrAdminTimeout, ROUTING_CODES, StaleRoute } from "./src/admin/context.ts";
 export type { Route } from "./src/admin/context.ts";
 export { ConfigResourceType, decodeAuthorizedOperations } from "./src/admin/types.ts";
 export type { AclOperationName, ConfigResourceTypeName, TopicPartition } from "./src/admin/types.ts";
