@@ -31,6 +31,9 @@ import type { BrokerSink } from "./sink.ts";
 /** Kafka keeps the metadata of a producer's last five batches per partition for de-duplication. */
 export const MAX_UNACKED = 5;
 
+// The largest buffer a new batch starts with; a larger batch grows into its size.
+const MAX_SIZE_HINT = 64 * 1024;
+
 /** Sequence numbers are int32 and wrap from 2^31 - 1 to 0 (Kafka's `incrementSequence`). */
 export const SEQUENCE_MODULUS = 2 ** 31;
 
@@ -181,8 +184,10 @@ export class PartitionState {
       !d || d.recs.count >= limits.maxRecords || d.recs.generation !== generation ||
       d.builder.size + estimate > limits.maxBytes
     ) {
-      // sized like the partition's last batch (+1/8): one allocation, no growth copies
-      d = { builder: new RecordBatchBuilder(this.#lastBatchSize + (this.#lastBatchSize >> 3)), recs: new RecordSet(sentAt, generation) };
+      // sized like the partition's last batch (+1/8), up to 64 KiB: few growth copies, and a
+      // trickle to many partitions that once had large batches does not allocate large buffers
+      const hint = Math.min(MAX_SIZE_HINT, this.#lastBatchSize + (this.#lastBatchSize >> 3));
+      d = { builder: new RecordBatchBuilder(hint), recs: new RecordSet(sentAt, generation) };
       this.drafts.push(d);
     }
     const n = d.builder.append(timestamp, msg.key, msg.value, msg.headers);
