@@ -23,7 +23,19 @@ import { KError } from "../protocol/errors.ts";
 import { type AdminContext, StaleRoute } from "./context.ts";
 import { checkArray, checkObject, checkString } from "./types.ts";
 
-/** ACL resource types with their protocol codes (Java's `ResourceType`). `ANY` only in filters. */
+/**
+ * ACL resource types with their protocol codes (Java's `ResourceType`). `ANY` only in filters.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations, AclPermissionTypes, AclResourceTypes, Broker } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const res = await broker.describeAcls({ // every ACL on any topic
+ *   resourceTypeFilter: AclResourceTypes.TOPIC, operation: AclOperations.ANY, permissionType: AclPermissionTypes.ANY,
+ * });
+ * ```
+ */
 export const AclResourceTypes = {
   ANY: 1,
   TOPIC: 2,
@@ -37,7 +49,20 @@ export const AclResourceTypes = {
 /** An ACL resource type: `"TOPIC"`, `"GROUP"`, `"CLUSTER"`, `"TRANSACTIONAL_ID"`, `"DELEGATION_TOKEN"`, `"USER"`, or `"ANY"` in filters. */
 export type AclResourceType = keyof typeof AclResourceTypes;
 
-/** ACL pattern types with their protocol codes (Java's `PatternType`). `ANY` and `MATCH` only in filters. */
+/**
+ * ACL pattern types with their protocol codes (Java's `PatternType`). `ANY` and `MATCH` only in filters.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations, AclPatternTypes, AclPermissionTypes, AclResourceTypes, Broker } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * await broker.createAcls({ creations: [{ // alice may write every topic whose name starts with "billing-"
+ *   resourceType: AclResourceTypes.TOPIC, resourceName: "billing-", resourcePatternType: AclPatternTypes.PREFIXED,
+ *   principal: "User:alice", host: "*", operation: AclOperations.WRITE, permissionType: AclPermissionTypes.ALLOW,
+ * }] });
+ * ```
+ */
 export const AclPatternTypes = {
   /** Filters: any pattern type. */
   ANY: 1,
@@ -52,7 +77,16 @@ export const AclPatternTypes = {
 /** An ACL pattern type: `"LITERAL"`, `"PREFIXED"`, or in filters `"ANY"`, `"MATCH"`. */
 export type AclPatternType = keyof typeof AclPatternTypes;
 
-/** ACL operations with their protocol codes (Java's `AclOperation`). `ANY` only in filters. */
+/**
+ * ACL operations with their protocol codes (Java's `AclOperation`). `ANY` only in filters.
+ *
+ * @example
+ * ```ts
+ * import { AclOperations } from "@samsa/kafka";
+ * const operationName = (code: number): string => Object.entries(AclOperations).find(([, c]) => c === code)?.[0] ?? "UNKNOWN";
+ * operationName(3); // "READ": a DescribeAcls answer's operation code, by name
+ * ```
+ */
 export const AclOperations = {
   ANY: 1,
   ALL: 2,
@@ -74,7 +108,18 @@ export const AclOperations = {
 /** An ACL operation, e.g. `"READ"`, `"WRITE"`, `"DESCRIBE_CONFIGS"`, `"ALL"`, or `"ANY"` in filters. */
 export type AclOperation = keyof typeof AclOperations;
 
-/** ACL permission types with their protocol codes (Java's `AclPermissionType`). `ANY` only in filters. */
+/**
+ * ACL permission types with their protocol codes (Java's `AclPermissionType`). `ANY` only in filters.
+ *
+ * @example
+ * ```ts
+ * import { AclPermissionTypes, Broker } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const { resources } = await broker.describeAcls({ resourceTypeFilter: 1, operation: 1, permissionType: AclPermissionTypes.DENY });
+ * console.log(resources.map((r) => r.resourceName)); // every resource with a DENY rule
+ * ```
+ */
 export const AclPermissionTypes = {
   ANY: 1,
   DENY: 2,

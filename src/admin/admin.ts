@@ -141,7 +141,7 @@ import type { TopicPartition } from "./types.ts";
  *
  * @example
  * ```ts
- * import { ClusterAdmin } from "./admin.ts";
+ * import { ClusterAdmin } from "@samsa/kafka";
  * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
  * const [created] = await admin.createTopics([{ name: "orders", partitions: 6, replicationFactor: 1 }]);
  * if (created.error) console.log(created.error.errorName); // e.g. TOPIC_ALREADY_EXISTS

@@ -142,7 +142,20 @@ export interface AlterConfigsResource extends ConfigResource {
   configs: Record<string, string>;
 }
 
-/** The operations of {@link incrementalAlterConfigs}, with their protocol codes. */
+/**
+ * The operations of {@link incrementalAlterConfigs}, with their protocol codes.
+ *
+ * @example
+ * ```ts
+ * import { Broker, ConfigOperation, ConfigResourceType } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * await broker.incrementalAlterConfigs({ validateOnly: false, resources: [{
+ *   resourceType: ConfigResourceType.topic, resourceName: "orders",
+ *   configs: [{ name: "retention.ms", configOperation: ConfigOperation.delete }], // back to the default
+ * }] });
+ * ```
+ */
 export const ConfigOperation = {
   /** Set the value. */
   set: 0,

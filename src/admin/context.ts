@@ -47,7 +47,16 @@ export type Route =
   | { kind: "transactionCoordinator"; transactionalId: string }
   | { kind: "metadata"; topics: string[] };
 
-/** Error codes that mean "ask another broker / ask again": the operation is retried after a refresh. */
+/**
+ * Error codes that mean "ask another broker / ask again": the operation is retried after a refresh.
+ *
+ * @example
+ * ```ts
+ * import { KError, ROUTING_CODES } from "@samsa/kafka";
+ * ROUTING_CODES.has(KError.NotCoordinator); // true: look the coordinator up again, then retry
+ * ROUTING_CODES.has(KError.GroupAuthorizationFailed); // false: an answer, not a routing problem
+ * ```
+ */
 export const ROUTING_CODES: ReadonlySet<number> = new Set([
   KError.NotController,
   KError.NotCoordinator,
@@ -59,7 +68,22 @@ export const ROUTING_CODES: ReadonlySet<number> = new Set([
   KError.FencedLeaderEpoch,
 ]);
 
-/** Thrown inside {@link AdminContext.retry}: the request went to the wrong broker (or too early). */
+/**
+ * Thrown inside {@link AdminContext.retry}: the request went to the wrong broker (or too early).
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, KError, StaleRoute } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * const offset = await admin.context().call("latest offset of orders/0", (ctx) => ctx.retry(async () => {
+ *   const leader = await ctx.leader("orders", 0);
+ *   const res = await leader.listOffsets({ replicaId: -1, topics: [{ name: "orders", partitions: [{ partitionIndex: 0, timestamp: -1 }] }] });
+ *   const { errorCode, offset } = res.topics[0].partitions[0];
+ *   if (errorCode === KError.NotLeaderOrFollower) throw new StaleRoute({ kind: "metadata", topics: ["orders"] }, errorCode, "orders/0");
+ *   return offset; // retry() refreshed the metadata and tried again after a StaleRoute
+ * }));
+ * ```
+ */
 export class StaleRoute extends SamsaError {
   /** What to refresh before the next attempt. */
   readonly route: Route;
@@ -86,6 +110,16 @@ export class StaleRoute extends SamsaError {
 /**
  * What `giveUp` of {@link AdminContext.retryEach} gets for an item still pending when the call's
  * `admin.timeout` ran out: code REQUEST_TIMED_OUT, the message of the call's {@link ErrAdminTimeout}.
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, DeadlineReached } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"], { admin: { timeout: 5_000 } });
+ * const states = await admin.context().call("group states", (ctx) => ctx.retryEach(["billing", "shipping"],
+ *   (pending) => Promise.all(pending.map(async (id) => (await (await ctx.coordinator(id)).describeGroups({ groups: [id] })).groups[0].groupState)),
+ *   (id, stale) => stale instanceof DeadlineReached ? `${id}: no answer within admin.timeout` : `${id}: error ${stale.code}`,
+ * ));
+ * ```
  */
 export class DeadlineReached extends StaleRoute {
   /**
@@ -112,6 +146,16 @@ export function spentRoute(stale: StaleRoute, max: number): KafkaError {
  * An `ErrRequestTimeout`; its message names the operation, `admin.timeout` and the last failure
  * (also its `cause`), e.g. `kafka: request timed out: listTopics did not complete within
  * admin.timeout (2000 ms) (while refreshing metadata); last error: ...`.
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, ErrAdminTimeout } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"], { admin: { timeout: 2_000 } });
+ * const topics = await admin.listTopics().catch((e) => {
+ *   if (e instanceof ErrAdminTimeout) console.warn(`${e.operation} gave up after ${e.timeoutMs} ms:`, e.cause);
+ *   throw e;
+ * });
+ * ```
  */
 export class ErrAdminTimeout extends ErrRequestTimeout {
   /** The operation, e.g. `"listTopics"`. */
@@ -164,7 +208,22 @@ interface Call {
   last: unknown;
 }
 
-/** Routing and retries for admin operations, over a shared {@link Client}. */
+/**
+ * Routing and retries for admin operations, over a shared {@link Client}.
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, kafkaError, KError } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * // an operation of your own, with the admin's routing, retries and admin.timeout
+ * const state = await admin.context().call("describe billing", (ctx) => ctx.retry(async () => {
+ *   const { groups: [g] } = await (await ctx.coordinator("billing")).describeGroups({ groups: ["billing"] });
+ *   ctx.check(g.errorCode, { kind: "coordinator", group: "billing" }, "describe billing"); // a moved coordinator: retried
+ *   if (g.errorCode !== KError.NoError) throw kafkaError(g.errorCode, "describe billing");
+ *   return g.groupState;
+ * }));
+ * ```
+ */
 export class AdminContext {
   /** The client whose metadata and connections the operations use. */
   readonly client: Client;

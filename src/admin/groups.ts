@@ -161,7 +161,17 @@ function versionAtMost(broker: Broker, api: Parameters<Broker["versionFor"]>[0],
 // ---------------------------------------------------------------------------------------------
 // listConsumerGroups
 
-/** The states a group can be in, as ListGroups names them (classic, consumer, share and streams groups). */
+/**
+ * The states a group can be in, as ListGroups names them (classic, consumer, share and streams groups).
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, GROUP_STATES } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * const active = GROUP_STATES.filter((s) => s !== "Empty" && s !== "Dead");
+ * const groups = await admin.listConsumerGroups({ states: active }); // groups with members
+ * ```
+ */
 export const GROUP_STATES: readonly string[] = [
   "Unknown",
   "PreparingRebalance",
@@ -174,7 +184,17 @@ export const GROUP_STATES: readonly string[] = [
   "NotReady",
 ];
 
-/** The group types of ListGroups v5 (Kafka 3.8+). */
+/**
+ * The group types of ListGroups v5 (Kafka 3.8+).
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, GROUP_TYPES } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * GROUP_TYPES; // ["classic", "consumer", "share", "streams"]
+ * const kip848 = await admin.listConsumerGroups({ types: ["consumer"] });
+ * ```
+ */
 export const GROUP_TYPES: readonly string[] = ["classic", "consumer", "share", "streams"];
 
 /** Options of {@link listConsumerGroups}. */

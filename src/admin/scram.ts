@@ -24,16 +24,52 @@ import { SCRAM_MIN_ITERATIONS, type ScramMechanism, scramSaltedPassword } from "
 import { type AdminContext, ROUTING_CODES, spentRoute, StaleRoute } from "./context.ts";
 import { checkArray, checkInt, checkObject, checkString, checkUnique } from "./types.ts";
 
-/** The SCRAM mechanisms with their protocol codes (Java's `ScramMechanism`). */
+/**
+ * The SCRAM mechanisms with their protocol codes (Java's `ScramMechanism`).
+ *
+ * @example
+ * ```ts
+ * import { Broker, ScramMechanisms } from "@samsa/kafka";
+ * const names = new Map<number, string>(Object.entries(ScramMechanisms).map(([name, code]) => [code, name]));
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const { results } = await broker.describeUserScramCredentials({ users: [{ name: "alice" }] });
+ * for (const c of results[0].credentialInfos) console.log(names.get(c.mechanism), c.iterations); // "SCRAM-SHA-256" 8192
+ * ```
+ */
 export const ScramMechanisms = {
   "SCRAM-SHA-256": 1,
   "SCRAM-SHA-512": 2,
 } as const;
 
-/** Kafka's most PBKDF2 iterations for a stored credential (`ScramMechanism.maxIterations`). */
+/**
+ * Kafka's most PBKDF2 iterations for a stored credential (`ScramMechanism.maxIterations`).
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, SCRAM_MAX_ITERATIONS } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * await admin.upsertUserScramCredentials([
+ *   { user: "alice", mechanism: "SCRAM-SHA-512", password: "s3cret", iterations: SCRAM_MAX_ITERATIONS }, // the most Kafka stores
+ * ]);
+ * ```
+ */
 export const SCRAM_MAX_ITERATIONS: number = 16384;
 
-/** The iterations an upsert uses unless told otherwise. */
+/**
+ * The iterations an upsert uses unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, SCRAM_DEFAULT_ITERATIONS } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * // without `iterations`, an upsert uses SCRAM_DEFAULT_ITERATIONS (8192)
+ * await admin.upsertUserScramCredentials([{ user: "alice", mechanism: "SCRAM-SHA-256", password: "s3cret" }]);
+ * await admin.upsertUserScramCredentials([
+ *   { user: "bob", mechanism: "SCRAM-SHA-256", password: "s3cret", iterations: 2 * SCRAM_DEFAULT_ITERATIONS },
+ * ]);
+ * ```
+ */
 export const SCRAM_DEFAULT_ITERATIONS: number = 8192;
 
 /** One stored credential of a user: which mechanism, how many iterations. */

@@ -114,7 +114,17 @@ export async function describeProducers(
 // ---------------------------------------------------------------------------------------------
 // listTransactions
 
-/** The states of a transaction, as the coordinator names them. */
+/**
+ * The states of a transaction, as the coordinator names them.
+ *
+ * @example
+ * ```ts
+ * import { ClusterAdmin, TRANSACTION_STATES } from "@samsa/kafka";
+ * await using admin = await ClusterAdmin.connect(["127.0.0.1:9092"]);
+ * const unfinished = TRANSACTION_STATES.filter((s) => s === "Ongoing" || s.startsWith("Prepare"));
+ * const stuck = await admin.listTransactions({ states: unfinished, durationMs: 15 * 60_000 }); // open 15+ minutes
+ * ```
+ */
 export const TRANSACTION_STATES: readonly string[] = [
   "Empty",
   "Ongoing",

@@ -17,7 +17,19 @@ export interface TopicPartition {
   partition: number;
 }
 
-/** Config resource types by name, with their protocol codes (Java's `ConfigResource.Type`). */
+/**
+ * Config resource types by name, with their protocol codes (Java's `ConfigResource.Type`).
+ *
+ * @example
+ * ```ts
+ * import { Broker, ConfigResourceType } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const { results } = await broker.describeConfigs({
+ *   resources: [{ resourceType: ConfigResourceType.topic, resourceName: "orders", configurationKeys: ["retention.ms"] }],
+ * });
+ * ```
+ */
 export const ConfigResourceType = {
   /** A topic's configs (name: the topic). */
   topic: 2,
@@ -86,6 +98,15 @@ export const AUTHORIZED_OPERATIONS_OMITTED: number = -2147483648;
  * Decodes an authorized-operations bitfield (bit `n` set: operation code `n` allowed) into names,
  * in code order; `null` when the broker did not send one (INT32_MIN). Bits past the known
  * operations come back as `UNKNOWN`, once.
+ *
+ * @example
+ * ```ts
+ * import { Broker, decodeAuthorizedOperations } from "@samsa/kafka";
+ * const broker = new Broker("127.0.0.1:9092");
+ * await broker.open();
+ * const res = await broker.describeCluster({ includeClusterAuthorizedOperations: true });
+ * decodeAuthorizedOperations(res.clusterAuthorizedOperations); // e.g. ["DESCRIBE", "ALTER_CONFIGS"]; null if not sent
+ * ```
  */
 export function decodeAuthorizedOperations(bits: number): AclOperationName[] | null {
   if (bits === AUTHORIZED_OPERATIONS_OMITTED) return null;

@@ -100,7 +100,7 @@ interface TopicView {
  *
  * @example
  * ```ts
- * import { AsyncProducer } from "./async_producer.ts";
+ * import { AsyncProducer } from "@samsa/kafka";
  * const producer = await AsyncProducer.connect(["127.0.0.1:9092"], { producer: { return: { successes: true } } });
  * producer.send({ topic: "events", key: "user-1", value: "signed up" });
  * for await (const msg of producer.successes()) {
@@ -307,7 +307,7 @@ export class AsyncProducer {
    *
    * @example
    * ```ts
-   * import { AsyncProducer } from "./async_producer.ts";
+   * import { AsyncProducer } from "@samsa/kafka";
    * const p = await AsyncProducer.connect(["127.0.0.1:9092"], { producer: { transaction: { id: "billing-1" } } });
    * await p.initTransactions();
    * p.beginTransaction();

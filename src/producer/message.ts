@@ -37,7 +37,18 @@ export interface ProducerMessage<M = unknown> {
   metadata?: M;
 }
 
-/** A message that could not be delivered, with the reason. */
+/**
+ * A message that could not be delivered, with the reason.
+ *
+ * @example
+ * ```ts
+ * import { ProducerError, SyncProducer } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"]);
+ * await producer.sendMessage({ topic: "orders", key: "k", value: "v" }).catch((e) => {
+ *   if (e instanceof ProducerError) console.error(`not delivered to ${e.msg.topic}:`, e.err.message);
+ * });
+ * ```
+ */
 export class ProducerError extends SamsaError {
   /** The message. */
   readonly msg: ProducerMessage;
@@ -52,7 +63,20 @@ export class ProducerError extends SamsaError {
   }
 }
 
-/** Several {@link ProducerError}s, e.g. returned by `close()` for undelivered messages. */
+/**
+ * Several {@link ProducerError}s, e.g. returned by `close()` for undelivered messages.
+ *
+ * @example
+ * ```ts
+ * import { ProducerErrors, SyncProducer } from "@samsa/kafka";
+ * const producer = await SyncProducer.connect(["127.0.0.1:9092"]);
+ * try {
+ *   await producer.sendMessages([{ topic: "orders", value: "a" }, { topic: "orders", value: "b" }]);
+ * } catch (e) {
+ *   if (e instanceof ProducerErrors) for (const f of e.errors) console.error(f.msg.value, f.err.message); // the failed ones
+ * }
+ * ```
+ */
 export class ProducerErrors extends SamsaError {
   /** The individual errors. */
   readonly errors: readonly ProducerError[];
@@ -130,6 +154,16 @@ export function measure(msg: ProducerMessage): number {
 /**
  * `flush({ timeout })` ran out of time. The messages listed have no result yet and stay in the
  * producer: each still arrives on `successes()`/`errors()` (or settles its `sendMessage`) later.
+ *
+ * @example
+ * ```ts
+ * import { AsyncProducer, ErrFlushTimeout } from "@samsa/kafka";
+ * const producer = await AsyncProducer.connect(["127.0.0.1:9092"]);
+ * producer.send({ topic: "orders", value: "v" });
+ * await producer.flush({ timeout: 5_000 }).catch((e) => {
+ *   if (e instanceof ErrFlushTimeout) console.warn(e.undelivered.length, "messages still in flight; their results come later");
+ * });
+ * ```
  */
 export class ErrFlushTimeout extends SamsaError {
   /** Messages sent before the flush that had no result at its deadline. */
