@@ -25,6 +25,7 @@ import { Consumer, type ConsumerMessage, type PartitionConsumer } from "../consu
 import { ErrClosedClient, KafkaError, SamsaError } from "../errors.ts";
 import { KError } from "../protocol/errors.ts";
 import { Channel } from "../util/channel.ts";
+import { sessionStream } from "../util/session_stream.ts";
 import type { Assignment } from "./assignors.ts";
 import { ClassicMembership } from "./classic.ts";
 import { ConsumerProtocolMembership } from "./consumer_protocol.ts";
@@ -595,7 +596,7 @@ export class ConsumerGroup {
    * At most `channelBufferSize` messages wait in the stream; messages of a revoked claim that
    * were not taken yet are dropped (the next owner reads them).
    */
-  async *stream(topics: ReadonlyArray<string | RegExp>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
+  stream(topics: ReadonlyArray<string | RegExp>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
     const limit = this.#config.channelBufferSize;
     let waiting: (() => void)[] = [];
     const wakeAll = (): void => {
@@ -603,42 +604,23 @@ export class ConsumerGroup {
       waiting = [];
       for (const w of list) w();
     };
-    const queue = new Channel<{ msg: ConsumerMessage; session: ConsumerGroupSession; claim: ConsumerGroupClaim }>(wakeAll);
-    const stopped = new AbortController();
-    const signal = options.signal ? AbortSignal.any([stopped.signal, options.signal]) : stopped.signal;
-    let failure: unknown;
-    const loop = (async () => {
-      try {
-        while (!this.#closed && !signal.aborted) {
-          await this.consume(topics, {
-            consumeClaim: async (session, claim) => {
-              claim.signal.addEventListener("abort", wakeAll, { once: true }); // one listener per claim
-              for await (const msg of claim) {
-                queue.push({ msg, session, claim });
-                while (queue.length >= limit && !claim.signal.aborted) await new Promise<void>((r) => waiting.push(r));
-              }
-            },
-          }, { signal });
-        }
-      } catch (e) {
-        failure = e; // rethrown to the reader once the queue is drained
-      } finally {
-        queue.close();
-      }
-    })();
-    try {
-      for await (const item of queue) {
-        if (item.claim.signal.aborted) continue; // revoked: its next owner reads it
-        yield item.msg;
-        item.session.markMessage(item.msg);
-      }
-      if (failure) throw failure;
-    } finally {
-      stopped.abort();
-      queue.drain();
-      wakeAll();
-      await loop;
-    }
+    return sessionStream<ConsumerMessage, { msg: ConsumerMessage; session: ConsumerGroupSession; claim: ConsumerGroupClaim }>({
+      signal: options.signal,
+      onTake: wakeAll,
+      closed: () => this.#closed,
+      consume: (queue, signal) =>
+        this.consume(topics, {
+          consumeClaim: async (session, claim) => {
+            claim.signal.addEventListener("abort", wakeAll, { once: true }); // one listener per claim
+            for await (const msg of claim) {
+              queue.push({ msg, session, claim });
+              while (queue.length >= limit && !claim.signal.aborted) await new Promise<void>((r) => waiting.push(r));
+            }
+          },
+        }, { signal }),
+      skip: (item) => item.claim.signal.aborted, // revoked: its next owner reads it
+      ended: wakeAll,
+    });
   }
 
   /**

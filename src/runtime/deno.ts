@@ -6,75 +6,26 @@
  * @module
  */
 import type { ConnectOptions, Listener, ListenOptions, Socket, SocketHandlers, TlsOptions, Transport } from "./transport.ts";
-import { WriteQueue } from "./write_queue.ts";
+import { pullSocket } from "./pull_socket.ts";
 
 function wrap(
   conn: Deno.Conn,
   getHandlers: () => SocketHandlers | undefined,
   explain?: (e: Error) => Error,
 ): Socket {
-  let closed = false;
-  let notified = false;
-  // pause(): the read loop waits on this gate before its next read, so the kernel buffers fill
-  let gate: { promise: Promise<void>; open: () => void } | undefined;
-  const finish = (cause?: Error): void => {
-    const err = cause && explain ? explain(cause) : cause;
-    closed = true;
-    queue.close();
-    const g = gate; // let a paused read loop end
-    gate = undefined;
-    g?.open();
-    try {
-      conn.close();
-    } catch { /* already closed */ }
-    if (notified) return;
-    notified = true;
-    getHandlers()?.onClose(err);
-  };
-  const queue = new WriteQueue((data) => conn.write(data), (e) => finish(e));
-  (async () => {
-    const buf = new Uint8Array(256 * 1024);
-    try {
-      for (;;) {
-        while (gate) await gate.promise;
-        if (closed) break;
-        const n = await conn.read(buf);
-        if (n === null) break;
-        getHandlers()?.onData(buf.subarray(0, n));
-      }
-      finish();
-    } catch (e) {
-      finish(closed ? undefined : (e as Error));
-    }
-  })();
-  return {
-    write(data) {
-      if (!closed) queue.push(data);
+  const buf = new Uint8Array(256 * 1024); // the read loop's buffer, reused for every read
+  return pullSocket({
+    read: async () => {
+      const n = await conn.read(buf);
+      return n === null ? null : buf.subarray(0, n);
     },
-    get pendingBytes() {
-      return queue.pending;
+    write: (data) => conn.write(data),
+    release: () => {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
     },
-    whenWritable() {
-      return queue.whenWritable();
-    },
-    pause() {
-      if (gate || closed) return;
-      let open!: () => void;
-      const promise = new Promise<void>((r) => (open = r));
-      gate = { promise, open };
-    },
-    resume() {
-      const g = gate;
-      gate = undefined;
-      g?.open();
-    },
-    close() {
-      if (!closed) finish();
-    },
-    get closed() {
-      return closed;
-    },
-  };
+  }, getHandlers, explain);
 }
 
 function pem(ca: string | string[] | undefined): string[] | undefined {

@@ -1,8 +1,8 @@
 /**
  * The workerd adapter (Cloudflare Workers, and workerd run locally): `connect()` from
  * `cloudflare:sockets`, TLS through `secureTransport: "on"`, the readable side read by a loop, the
- * writable side fed by the shared per-tick {@link WriteQueue} (one `writer.write` per tick, the next
- * once the previous settled).
+ * writable side fed by the shared per-tick `WriteQueue` (one `writer.write` per tick, the next once
+ * the previous settled): the socket glue of `./pull_socket.ts`, shared with the Deno adapter.
  *
  * This is the only file that names `cloudflare:sockets`, and it loads it with a dynamic import on the
  * first connection, so the module itself loads (and type-checks) on any runtime; `mod.ts` picks it
@@ -19,7 +19,7 @@
  * @module
  */
 import type { ConnectOptions, Listener, ListenOptions, Socket, SocketHandlers, TlsOptions, Transport } from "./transport.ts";
-import { WriteQueue } from "./write_queue.ts";
+import { asError, pullSocket } from "./pull_socket.ts";
 
 // The slice of `cloudflare:sockets` used here (declared locally: no Workers types in a portable tree).
 interface CfSocket {
@@ -63,75 +63,20 @@ function unsupportedTls(t: TlsOptions, host: string): string | undefined {
   return undefined;
 }
 
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
-
 function wrap(raw: CfSocket, handlers: SocketHandlers, explain: (e: Error) => Error): Socket {
-  let closed = false;
-  let notified = false;
   const writer = raw.writable.getWriter();
   const reader = raw.readable.getReader();
-  // pause(): the read loop waits on this gate before its next read
-  let gate: { promise: Promise<void>; open: () => void } | undefined;
-  const finish = (cause?: Error): void => {
-    closed = true;
-    queue.close();
-    const g = gate;
-    gate = undefined;
-    g?.open();
-    reader.cancel().catch(() => {});
-    raw.close().catch(() => {});
-    if (notified) return;
-    notified = true;
-    handlers.onClose(cause && explain(cause));
-  };
-  const queue = new WriteQueue(
-    (data) => writer.write(data).then(() => data.length),
-    (e) => finish(closed ? undefined : e),
-  );
-  (async () => {
-    try {
-      for (;;) {
-        while (gate) await gate.promise;
-        if (closed) break;
-        const r = await reader.read();
-        if (r.done) break;
-        if (r.value.length > 0) handlers.onData(r.value);
-      }
-      finish();
-    } catch (e) {
-      finish(closed ? undefined : asError(e));
-    }
-  })();
-  return {
-    write(data) {
-      if (!closed) queue.push(data);
+  return pullSocket({
+    read: async () => {
+      const r = await reader.read();
+      return r.done ? null : r.value;
     },
-    get pendingBytes() {
-      return queue.pending;
+    write: (data) => writer.write(data).then(() => data.length),
+    release: () => {
+      reader.cancel().catch(() => {});
+      raw.close().catch(() => {});
     },
-    whenWritable() {
-      return queue.whenWritable();
-    },
-    pause() {
-      if (gate || closed) return;
-      let open!: () => void;
-      const promise = new Promise<void>((r) => (open = r));
-      gate = { promise, open };
-    },
-    resume() {
-      const g = gate;
-      gate = undefined;
-      g?.open();
-    },
-    close() {
-      if (!closed) finish();
-    },
-    get closed() {
-      return closed;
-    },
-  };
+  }, () => handlers, explain);
 }
 
 /**

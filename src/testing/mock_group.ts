@@ -22,6 +22,7 @@ import type {
   ResultStream,
 } from "../interfaces.ts";
 import { Channel } from "../util/channel.ts";
+import { sessionStream } from "../util/session_stream.ts";
 import { type MockOptions, Problems } from "./expectations.ts";
 import { consumerMessage, type YieldedMessage } from "./mock_consumer.ts";
 
@@ -561,55 +562,35 @@ export class MockConsumerGroup implements ConsumerGroupLike {
    * message in hand when the loop exits is not marked). Each session ends only once its last
    * message was marked or the loop stopped.
    */
-  async *stream(topics: ReadonlyArray<string | RegExp>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
-    const queue = new Channel<{ msg: ConsumerMessage; session: ConsumerGroupSessionLike; ack: () => void }>();
-    const stopped = new AbortController();
-    const signal = options.signal ? AbortSignal.any([stopped.signal, options.signal]) : stopped.signal;
-    let failure: unknown;
-    const loop = (async () => {
-      try {
-        while (!this.#closed && !signal.aborted) {
-          await this.consume(topics, {
-            consumeClaim: async (session, claim) => {
-              for await (const msg of claim) {
-                if (claim.signal.aborted && !(session as MockConsumerGroupSession)._graceful) break;
-                // wait until the reader marked it (or everything stops): the session lasts that long
-                await new Promise<void>((ack) => {
-                  const stop = (): void => ack();
-                  claim.signal.addEventListener("abort", stop, { once: true });
-                  signal.addEventListener("abort", stop, { once: true });
-                  queue.push({
-                    msg,
-                    session,
-                    ack: () => {
-                      claim.signal.removeEventListener("abort", stop);
-                      signal.removeEventListener("abort", stop);
-                      ack();
-                    },
-                  });
+  stream(topics: ReadonlyArray<string | RegExp>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerMessage> {
+    return sessionStream<ConsumerMessage, { msg: ConsumerMessage; session: ConsumerGroupSessionLike; ack: () => void }>({
+      signal: options.signal,
+      closed: () => this.#closed,
+      consume: (queue, signal) =>
+        this.consume(topics, {
+          consumeClaim: async (session, claim) => {
+            for await (const msg of claim) {
+              if (claim.signal.aborted && !(session as MockConsumerGroupSession)._graceful) break;
+              // wait until the reader marked it (or everything stops): the session lasts that long
+              await new Promise<void>((ack) => {
+                const stop = (): void => ack();
+                claim.signal.addEventListener("abort", stop, { once: true });
+                signal.addEventListener("abort", stop, { once: true });
+                queue.push({
+                  msg,
+                  session,
+                  ack: () => {
+                    claim.signal.removeEventListener("abort", stop);
+                    signal.removeEventListener("abort", stop);
+                    ack();
+                  },
                 });
-              }
-            },
-          }, { signal });
-        }
-      } catch (e) {
-        failure = e;
-      } finally {
-        queue.close();
-      }
-    })();
-    try {
-      for await (const item of queue) {
-        yield item.msg;
-        item.session.markMessage(item.msg);
-        item.ack();
-      }
-      if (failure) throw failure;
-    } finally {
-      stopped.abort();
-      queue.drain();
-      await loop;
-    }
+              });
+            }
+          },
+        }, { signal }),
+      marked: (item) => item.ack(),
+    });
   }
 
   /**

@@ -25,7 +25,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "../../src/client.ts";
-import { OffsetNewest, OffsetOldest } from "../../src/config.ts";
+import { OffsetOldest } from "../../src/config.ts";
 import { ConsumerGroup } from "../../src/group/consumer_group.ts";
 import { OffsetManager } from "../../src/group/offset_manager.ts";
 import { AsyncProducer } from "../../src/producer/async_producer.ts";
@@ -42,6 +42,7 @@ import {
   stopCluster,
   waitForFullIsr,
 } from "../support/cluster_control.ts";
+import { type CommitWatch, groupLag, watchCommits } from "../support/committed_offsets.ts";
 import { uniqueTopic, waitFor } from "../support/wait.ts";
 
 const P = 12;
@@ -85,11 +86,8 @@ describe("3-node cluster: group members ride through broker deaths (issue 10, fi
       let pace = PACE; // records per second for the whole group; Infinity once the faults are over
       let processed = 0;
       const paceStart = Date.now();
-      const backwards: string[] = [];
       const faults: string[] = [];
-      let polls = 0;
-      let polling = true;
-      let poller: Promise<void> | undefined;
+      let commits: CommitWatch | undefined;
       try {
         admin = await Client.connect(clusterBrokers(), { producer: { idempotent: false } });
         await createClusterTopic(admin, topic, P);
@@ -146,23 +144,7 @@ describe("3-node cluster: group members ride through broker deaths (issue 10, fi
 
         // committed offsets, polled: none may ever be lower than one seen before
         om = OffsetManager.fromClient(groupId, adm);
-        const last = new Map<number, number>();
-        const partitions = Array.from({ length: P }, (_, partition) => ({ topic, partition }));
-        const pollOnce = async (): Promise<void> => {
-          const offsets = await om!.fetchOffsets(partitions);
-          polls++;
-          for (const o of offsets) {
-            const before = last.get(o.partition) ?? -1;
-            if (o.offset < before) backwards.push(`${o.partition}: ${before} -> ${o.offset}`);
-            last.set(o.partition, Math.max(before, o.offset));
-          }
-        };
-        poller = (async () => {
-          while (polling) {
-            await pollOnce().catch(() => {/* a broker down: the next poll */});
-            await sleep(250);
-          }
-        })();
+        commits = watchCommits(om, topic, P);
 
         for (let i = 0; i < 3; i++) await startMember();
         await waitFor(() => members.every((m) => m.processed > 0), 30_000, "every member processing");
@@ -228,24 +210,16 @@ describe("3-node cluster: group members ride through broker deaths (issue 10, fi
         await Promise.all(live.map((m) => m.group.close()));
         for (const m of live) assert.equal(m.ended?.error, undefined, `${m.name}'s loop ends without an error`);
 
-        polling = false;
-        await poller;
-        await pollOnce();
-        const committed = await om.fetchOffsets(partitions);
-        const lag: string[] = [];
-        for (const c of committed) {
-          const end = await adm.getOffset(topic, c.partition, OffsetNewest);
-          if (c.offset !== end) lag.push(`${c.partition}: committed ${c.offset}, end ${end}`);
-        }
-        assert.deepEqual(lag, [], "group lag 0 on every partition after the stop");
-        assert.deepEqual(backwards, [], `committed offsets never move backwards (${polls} polls)`);
+        await commits.stop();
+        await commits.pollOnce();
+        assert.deepEqual(await groupLag(om, adm, topic, P), [], "group lag 0 on every partition after the stop");
+        assert.deepEqual(commits.backwards, [], `committed offsets never move backwards (${commits.polls} polls)`);
         console.log(
           `cluster group (${startedHere ? "started" : "already running"}, start ${clusterStartMs} ms): ${N} records, ` +
-            `processed ${members.map((m) => `${m.name} ${m.processed}`).join(", ")}; ${faults.join("; ")}; ${polls} offset polls; total ${Date.now() - t0} ms`,
+            `processed ${members.map((m) => `${m.name} ${m.processed}`).join(", ")}; ${faults.join("; ")}; ${commits.polls} offset polls; total ${Date.now() - t0} ms`,
         );
       } finally {
-        polling = false;
-        await poller;
+        await commits?.stop();
         for (const m of members) m.stop.abort();
         await Promise.all(members.map((m) => m.loop));
         await Promise.all(members.map((m) => m.group.close().catch(() => {})));

@@ -29,6 +29,7 @@ import {
   startCluster,
   stopCluster,
 } from "../support/cluster_control.ts";
+import { type CommitWatch, groupLag, watchCommits } from "../support/committed_offsets.ts";
 import { uniqueTopic, waitFor } from "../support/wait.ts";
 
 const P = 6;
@@ -62,8 +63,7 @@ describe("3-node cluster: producer and consumer group survive a whole-cluster re
       const stop = new AbortController();
       let loop: Promise<void> = Promise.resolve();
       let loopEnded: { error: unknown } | undefined;
-      let polling = true;
-      let poller: Promise<void> = Promise.resolve();
+      let commits: CommitWatch | undefined;
       let sending = true;
       let sender: Promise<void> = Promise.resolve();
       try {
@@ -133,25 +133,7 @@ describe("3-node cluster: producer and consumer group survive a whole-cluster re
 
         // committed offsets, polled: none may ever be lower than one seen before
         om = OffsetManager.fromClient(groupId, adm);
-        const last = new Map<number, number>();
-        const backwards: string[] = [];
-        const partitions = Array.from({ length: P }, (_, partition) => ({ topic, partition }));
-        let polls = 0;
-        const pollOnce = async (): Promise<void> => {
-          const offsets = await om!.fetchOffsets(partitions);
-          polls++;
-          for (const o of offsets) {
-            const before = last.get(o.partition) ?? -1;
-            if (o.offset < before) backwards.push(`${o.partition}: ${before} -> ${o.offset}`);
-            last.set(o.partition, Math.max(before, o.offset));
-          }
-        };
-        poller = (async () => {
-          while (polling) {
-            await pollOnce().catch(() => {/* the cluster is down: the next poll */});
-            await sleep(250);
-          }
-        })();
+        commits = watchCommits(om, topic, P);
 
         await waitFor(() => acked >= BEFORE && processedIds > 0, 60_000, `${BEFORE} records acknowledged and the group processing`);
         const atRestart = { sent, acked, processed: processedIds };
@@ -216,26 +198,20 @@ describe("3-node cluster: producer and consumer group survive a whole-cluster re
         assert.ok(ended && ended.error === undefined, `the loop ends, without an error (${String(ended?.error)})`);
         await g.close();
         group = undefined;
-        polling = false;
-        await poller;
-        await pollOnce();
-        const lag: string[] = [];
-        for (const c of await om.fetchOffsets(partitions)) {
-          const end = await adm.getOffset(topic, c.partition, OffsetNewest);
-          if (c.offset !== end) lag.push(`${c.partition}: committed ${c.offset}, end ${end}`);
-        }
-        assert.deepEqual(lag, [], "group lag 0 on every partition after the stop");
-        assert.deepEqual(backwards, [], `committed offsets never move backwards (${polls} polls)`);
+        await commits.stop();
+        await commits.pollOnce();
+        assert.deepEqual(await groupLag(om, adm, topic, P), [], "group lag 0 on every partition after the stop");
+        assert.deepEqual(commits.backwards, [], `committed offsets never move backwards (${commits.polls} polls)`);
         console.log(
           `cluster restart (${startedHere ? "started" : "already running"}, start ${clusterStartMs} ms): restart ${restartMs} ms at ` +
             `${atRestart.sent} sent / ${atRestart.acked} acked / ${atRestart.processed} processed; ${sent} records in all; ` +
-            `${polls} offset polls; total ${Date.now() - t0} ms`,
+            `${commits.polls} offset polls; total ${Date.now() - t0} ms`,
         );
       } finally {
         sending = false;
-        polling = false;
+        const polled = commits?.stop();
         stop.abort();
-        await poller;
+        await polled;
         await loop;
         await group?.close().catch(() => {});
         await producer?.close().catch(() => {});

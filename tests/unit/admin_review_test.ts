@@ -6,7 +6,6 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ClusterAdmin } from "../../src/admin/admin.ts";
 import { StaleRoute } from "../../src/admin/context.ts";
 import { listEndOffsets } from "../../src/admin/groups.ts";
 import { KafkaError } from "../../src/errors.ts";
@@ -19,89 +18,15 @@ import { DeleteTopics, type DeleteTopicsRequest } from "../../src/protocol/apis/
 import { DescribeAcls } from "../../src/protocol/apis/describe_acls.ts";
 import { DescribeProducers } from "../../src/protocol/apis/describe_producers.ts";
 import { ListOffsets, type ListOffsetsRequest } from "../../src/protocol/apis/list_offsets.ts";
-import { Metadata, type MetadataRequest, type MetadataResponse } from "../../src/protocol/apis/metadata.ts";
 import { KError } from "../../src/protocol/errors.ts";
-import { MockBroker } from "../../src/testing/mock_broker.ts";
-
-const fast = { admin: { retry: { max: 3, backoff: 5 } }, metadata: { retry: { max: 1, backoff: 5 }, refreshFrequency: 0 } };
-const TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
-
-/** A fake cluster: brokers 1..n, controller 1, topics with a leader and replica set per partition. */
-class Fake {
-  brokers: MockBroker[] = [];
-  /** topic → replicas of each partition (the first is the leader) */
-  topics = new Map<string, number[][]>();
-
-  static async start(n: number): Promise<Fake> {
-    const f = new Fake();
-    for (let i = 1; i <= n; i++) f.brokers.push(await MockBroker.start({ nodeId: i }));
-    for (const b of f.brokers) b.on(Metadata, (req) => f.metadata(req));
-    return f;
-  }
-
-  broker(id: number): MockBroker {
-    return this.brokers[id - 1];
-  }
-
-  metadata(req: MetadataRequest): MetadataResponse {
-    const names = req.topics === null ? [...this.topics.keys()] : req.topics.map((t) => t.name!);
-    return {
-      throttleTimeMs: 0,
-      brokers: this.brokers.map((b) => ({ nodeId: b.nodeId, host: "127.0.0.1", port: b.port, rack: null })),
-      clusterId: "fake",
-      controllerId: 1,
-      clusterAuthorizedOperations: -2147483648,
-      errorCode: 0,
-      topics: names.map((name) => {
-        const parts = this.topics.get(name);
-        return {
-          errorCode: parts ? 0 : KError.UnknownTopicOrPartition,
-          name,
-          topicId: TOPIC_ID,
-          isInternal: false,
-          topicAuthorizedOperations: -2147483648,
-          partitions: (parts ?? []).map((replicas, partitionIndex) => ({
-            errorCode: 0,
-            partitionIndex,
-            leaderId: replicas[0],
-            leaderEpoch: 1,
-            replicaNodes: replicas,
-            isrNodes: replicas,
-            offlineReplicas: [],
-          })),
-        };
-      }),
-    };
-  }
-
-  /** Every Metadata request any broker saw. */
-  metadataRequests(): MetadataRequest[] {
-    return this.brokers.flatMap((b) => b.requestsFor(Metadata.key).map((r) => r.body as MetadataRequest));
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.brokers.map((b) => b.close()));
-  }
-}
-
-async function withFake(n: number, fn: (f: Fake, admin: ClusterAdmin) => Promise<void>): Promise<void> {
-  const f = await Fake.start(n);
-  let admin: ClusterAdmin | undefined;
-  try {
-    admin = await ClusterAdmin.connect([f.brokers[0].addr], fast);
-    await fn(f, admin);
-  } finally {
-    await admin?.close();
-    await f.close();
-  }
-}
+import { FAKE_TOPIC_ID, fastRetries, withFakeAdminCluster } from "../support/fake_admin_cluster.ts";
 
 function createAnswer(req: CreateTopicsRequest, code: (name: string) => number) {
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
-      topicId: TOPIC_ID,
+      topicId: FAKE_TOPIC_ID,
       errorCode: code(t.name),
       errorMessage: code(t.name) ? "Topic already exists." : null,
       topicConfigErrorCode: 0,
@@ -116,7 +41,7 @@ const ACL = { resourceType: 2, resourceName: "orders", patternType: 3, principal
 
 describe("ClusterAdmin review (MockBroker)", () => {
   test("retries spent on a routing error: the call throws a KafkaError with the broker's code, not the internal StaleRoute", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.broker(1).on(DescribeAcls, () => ({ throttleTimeMs: 0, errorCode: KError.NotController, errorMessage: null, resources: [] }));
       await assert.rejects(admin.describeAcls({}), (e: unknown) => {
         assert.ok(e instanceof KafkaError, `a KafkaError, got ${(e as Error).name}`);
@@ -127,12 +52,12 @@ describe("ClusterAdmin review (MockBroker)", () => {
         assert.match(e.message, /describeAcls/);
         return true;
       });
-      assert.equal(f.broker(1).requestsFor(DescribeAcls.key).length, 1 + fast.admin.retry.max);
+      assert.equal(f.broker(1).requestsFor(DescribeAcls.key).length, 1 + fastRetries.admin.retry.max);
     });
   });
 
   test("createAcls: only the creation answered NOT_CONTROLLER is sent again", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       let n = 0;
       f.broker(1).on(CreateAcls, (req: CreateAclsRequest) => {
         n++;
@@ -153,7 +78,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("deleteAcls: a filter whose ACLs the first attempt deleted keeps them when another filter is re-sent after NOT_CONTROLLER", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       const stored = [ACL];
       let n = 0;
       f.broker(1).on(DeleteAcls, (req: DeleteAclsRequest) => {
@@ -180,7 +105,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("deleteUserScramCredentials: a deletion applied by the first attempt is not re-sent (it would come back RESOURCE_NOT_FOUND)", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       const creds = new Set(["alice", "bob"]);
       let n = 0;
       f.broker(1).on(AlterUserScramCredentials, (req: AlterUserScramCredentialsRequest) => {
@@ -205,7 +130,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("createTopics: the answer is lost, the re-send says TOPIC_ALREADY_EXISTS → created, with id and shape from the metadata", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       let n = 0;
       f.broker(1).onRaw(CreateTopics.key, (r) => {
         const req = r.body as CreateTopicsRequest;
@@ -219,7 +144,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
       const res = await admin.createTopics([{ name: "fresh", partitions: 3, replicationFactor: 1 }], { waitForMetadata: false });
       assert.equal(n, 2, "sent again after the lost answer");
       assert.equal(res[0].error, undefined, "this call's own creation is not a failure");
-      assert.equal(res[0].topicId, TOPIC_ID, "the id comes from the metadata");
+      assert.equal(res[0].topicId, FAKE_TOPIC_ID, "the id comes from the metadata");
       assert.equal(res[0].partitions, 3);
       assert.equal(res[0].replicationFactor, 1);
       assert.deepEqual(res[0].configs, []);
@@ -227,7 +152,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("createTopics: after a lost answer, an existing topic of another shape keeps TOPIC_ALREADY_EXISTS; without a lost answer it always does", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.topics.set("old", [[1]]); // existed before the call, 1 partition
       f.topics.set("old2", [[1], [1], [1]]);
       let n = 0;
@@ -245,7 +170,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("deleteTopics: the answer is lost, the re-send says UNKNOWN_TOPIC_OR_PARTITION → deleted", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.topics.set("doomed", [[1]]);
       let n = 0;
       f.broker(1).onRaw(DeleteTopics.key, (r) => {
@@ -261,7 +186,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
             throttleTimeMs: 0,
             responses: unique.map((name) => ({
               name,
-              topicId: TOPIC_ID,
+              topicId: FAKE_TOPIC_ID,
               errorCode: f.topics.delete(name) ? 0 : KError.UnknownTopicOrPartition,
               errorMessage: null,
             })),
@@ -277,7 +202,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("createPartitions: the answer is lost, the re-send says INVALID_PARTITIONS → grown when the metadata shows the count asked", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.topics.set("grow", [[1]]);
       f.topics.set("other", [[1], [1], [1], [1], [1]]);
       let n = 0;
@@ -307,7 +232,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("listEndOffsets and describeProducers never auto-create the topic they ask about", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.topics.set("t", [[1]]);
       f.broker(1).on(ListOffsets, (req: ListOffsetsRequest) => ({
         throttleTimeMs: 0,
@@ -328,7 +253,7 @@ describe("ClusterAdmin review (MockBroker)", () => {
   });
 
   test("listOffsets: entries follow the order asked, an unknown topic's entry included", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.topics.set("t", [[1], [1]]);
       f.broker(1).on(ListOffsets, (req: ListOffsetsRequest) => ({
         throttleTimeMs: 0,

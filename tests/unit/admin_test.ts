@@ -17,86 +17,9 @@ import { DescribeConfigs, type DescribeConfigsRequest } from "../../src/protocol
 import { ElectLeaders } from "../../src/protocol/apis/elect_leaders.ts";
 import { FindCoordinator } from "../../src/protocol/apis/find_coordinator.ts";
 import { ListOffsets, type ListOffsetsRequest } from "../../src/protocol/apis/list_offsets.ts";
-import { Metadata, type MetadataRequest, type MetadataResponse } from "../../src/protocol/apis/metadata.ts";
 import { UpdateFeatures } from "../../src/protocol/apis/update_features.ts";
 import { KError } from "../../src/protocol/errors.ts";
-import { MockBroker } from "../../src/testing/mock_broker.ts";
-
-const fast = { admin: { retry: { max: 3, backoff: 5 } }, metadata: { retry: { max: 1, backoff: 5 }, refreshFrequency: 0 } };
-
-/** A fake cluster: brokers 1..n, a movable controller, topics with movable leaders. */
-class Fake {
-  brokers: MockBroker[] = [];
-  controller = 1;
-  /** topic → leader of each partition */
-  topics = new Map<string, number[]>();
-
-  static async start(n: number): Promise<Fake> {
-    const f = new Fake();
-    for (let i = 1; i <= n; i++) f.brokers.push(await MockBroker.start({ nodeId: i }));
-    for (const b of f.brokers) b.on(Metadata, (req) => f.metadata(req));
-    return f;
-  }
-
-  get addrs(): string[] {
-    return [this.brokers[0].addr];
-  }
-
-  broker(id: number): MockBroker {
-    return this.brokers[id - 1];
-  }
-
-  metadata(req: MetadataRequest): MetadataResponse {
-    const names = req.topics === null ? [...this.topics.keys()] : req.topics.map((t) => t.name!);
-    return {
-      throttleTimeMs: 0,
-      brokers: this.brokers.map((b) => ({ nodeId: b.nodeId, host: "127.0.0.1", port: b.port, rack: null })),
-      clusterId: "fake",
-      controllerId: this.controller,
-      clusterAuthorizedOperations: -2147483648,
-      errorCode: 0,
-      topics: names.map((name) => {
-        const leaders = this.topics.get(name);
-        return {
-          errorCode: leaders ? 0 : KError.UnknownTopicOrPartition,
-          name,
-          topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
-          isInternal: false,
-          topicAuthorizedOperations: -2147483648,
-          partitions: (leaders ?? []).map((leaderId, partitionIndex) => ({
-            errorCode: 0,
-            partitionIndex,
-            leaderId,
-            leaderEpoch: 1,
-            replicaNodes: [leaderId],
-            isrNodes: [leaderId],
-            offlineReplicas: [],
-          })),
-        };
-      }),
-    };
-  }
-
-  count(apiKey: number): number[] {
-    return this.brokers.map((b) => b.requestsFor(apiKey).length);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.brokers.map((b) => b.close()));
-  }
-}
-
-async function withFake(n: number, fn: (f: Fake, admin: ClusterAdmin) => Promise<void>): Promise<void> {
-  const f = await Fake.start(n);
-  let admin: ClusterAdmin | undefined;
-  try {
-    admin = await ClusterAdmin.connect(f.addrs, fast);
-    await fn(f, admin);
-  } finally {
-    await admin?.close();
-    await f.close();
-  }
-}
+import { FakeAdminCluster, fastRetries, withFakeAdminCluster } from "../support/fake_admin_cluster.ts";
 
 function createdOk(req: CreateTopicsRequest, code: (name: string) => number = () => 0) {
   return {
@@ -116,7 +39,7 @@ function createdOk(req: CreateTopicsRequest, code: (name: string) => number = ()
 
 describe("ClusterAdmin routing and retries (MockBroker)", () => {
   test("createTopics: NOT_CONTROLLER for one topic → refresh, only that topic is re-sent, to the new controller", async () => {
-    await withFake(2, async (f, admin) => {
+    await withFakeAdminCluster(2, async (f, admin) => {
       f.broker(1).on(CreateTopics, (req) => {
         // the controller moved: broker 1 still creates "a" but redirects "b"
         f.controller = 2;
@@ -132,19 +55,19 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("retries spent: the routing error becomes that item's error; the other items keep their results", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.broker(1).on(CreateTopics, (req) => createdOk(req, (n) => (n === "b" ? KError.NotController : 0)));
       const res = await admin.createTopics([{ name: "a", partitions: 1 }, { name: "b", partitions: 1 }], { waitForMetadata: false });
       assert.equal(res[0].error, undefined);
       assert.equal(res[1].error?.code, KError.NotController);
       assert.equal(res[1].error?.errorName, "NOT_CONTROLLER");
-      assert.equal(f.count(CreateTopics.key)[0], 1 + fast.admin.retry.max, "first try plus admin.retry.max retries");
+      assert.equal(f.count(CreateTopics.key)[0], 1 + fastRetries.admin.retry.max, "first try plus admin.retry.max retries");
     });
   });
 
   test("listOffsets: one request per leader; a NOT_LEADER_OR_FOLLOWER partition alone is re-sent to its new leader", async () => {
-    await withFake(2, async (f, admin) => {
-      f.topics.set("t", [1, 2, 1, 2]);
+    await withFakeAdminCluster(2, async (f, admin) => {
+      f.setLeaders("t", [1, 2, 1, 2]);
       let moved = false;
       for (const b of f.brokers) {
         b.on(ListOffsets, (req: ListOffsetsRequest) => ({
@@ -155,7 +78,7 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
               // partition 3 moves from broker 2 to broker 1 on the first request
               if (p.partitionIndex === 3 && b.nodeId === 2 && !moved) {
                 moved = true;
-                f.topics.set("t", [1, 2, 1, 1]);
+                f.setLeaders("t", [1, 2, 1, 1]);
                 return { partitionIndex: 3, errorCode: KError.NotLeaderOrFollower, timestamp: -1, offset: -1, leaderEpoch: -1 };
               }
               return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1, offset: 100 + p.partitionIndex, leaderEpoch: 1 };
@@ -175,8 +98,8 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("deleteRecords: a lost connection to a leader is retried; the answered leader is not asked again", async () => {
-    await withFake(2, async (f, admin) => {
-      f.topics.set("t", [1, 2]);
+    await withFakeAdminCluster(2, async (f, admin) => {
+      f.setLeaders("t", [1, 2]);
       let dropped = false;
       const answer = (req: DeleteRecordsRequest) => ({
         throttleTimeMs: 0,
@@ -197,8 +120,8 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("describeConfigs: a broker resource goes to that broker; topic resources to any broker, batched", async () => {
-    await withFake(2, async (f, admin) => {
-      f.topics.set("t", [1]);
+    await withFakeAdminCluster(2, async (f, admin) => {
+      f.setLeaders("t", [1]);
       for (const b of f.brokers) {
         b.on(DescribeConfigs, (req: DescribeConfigsRequest) => ({
           throttleTimeMs: 0,
@@ -229,7 +152,7 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("a StaleRoute for a coordinator refreshes that coordinator (FindCoordinator) before the retry", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       f.broker(1).on(FindCoordinator, () => ({
         throttleTimeMs: 0,
         errorCode: 0,
@@ -255,7 +178,7 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("electLeaders: a top-level NOT_CONTROLLER is retried; updateFeatures v2's top-level error is every feature's error", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       let n = 0;
       f.broker(1).on(ElectLeaders, () => ({
         throttleTimeMs: 0,
@@ -273,7 +196,7 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("bad arguments throw ConfigurationError naming the argument, and nothing is sent", async () => {
-    await withFake(1, async (f, admin) => {
+    await withFakeAdminCluster(1, async (f, admin) => {
       const cases: [() => Promise<unknown>, string][] = [
         [() => admin.createTopics([{ name: "ok" }, { name: "b/d" }]), "topics[1].name"],
         [() => admin.createTopics([{ name: "ok", replicationFactor: 0 }]), "topics[0].replicationFactor"],
@@ -306,16 +229,16 @@ describe("ClusterAdmin routing and retries (MockBroker)", () => {
   });
 
   test("fromClient: close() leaves the client open; connect: close() closes it", async () => {
-    const f = await Fake.start(1);
+    const f = await FakeAdminCluster.start(1);
     try {
-      const client = await Client.connect(f.addrs, fast);
+      const client = await Client.connect(f.addrs, fastRetries);
       const admin = ClusterAdmin.fromClient(client);
       assert.equal(admin.client(), client);
       assert.equal(admin.context().client, client);
       await admin.close();
       assert.equal(client.closed(), false);
       await client.close();
-      const own = await ClusterAdmin.connect(f.addrs, fast);
+      const own = await ClusterAdmin.connect(f.addrs, fastRetries);
       {
         await using scoped = own;
         assert.equal(scoped.client().closed(), false);

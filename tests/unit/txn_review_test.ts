@@ -50,123 +50,123 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/** What {@link withBegunTxn} hands a test. */
+interface BegunTxn {
+  c: MockCluster;
+  m: MockTxnCoordinator;
+  /** The transactional producer, its first transaction begun. */
+  p: SyncProducer;
+  /** Lets the held TxnOffsetCommit answers go (`holdOffsets`); also called after the test. */
+  release: () => void;
+}
+
+/**
+ * The setup of a test of one transaction: the mock cluster (topic "t", 3 partitions) and
+ * coordinator, a SyncProducer with transactional id `id` (`extra`: more producer config), its
+ * transactions initialised and the first one begun. With `holdOffsets` the broker holds every
+ * TxnOffsetCommit answer until `release()`. The producer is closed after `fn`.
+ */
+async function withBegunTxn(
+  tv2: boolean,
+  id: string,
+  opts: { extra?: Record<string, unknown>; holdOffsets?: boolean },
+  fn: (t: BegunTxn) => Promise<void>,
+): Promise<void> {
+  await withTxn(tv2, async (c, m) => {
+    const p = await SyncProducer.connect(c.addrs, conf(id, opts.extra));
+    const held = gate();
+    if (opts.holdOffsets) {
+      const b = c.brokers[0];
+      const inner = b.handler(TxnOffsetCommit.key)!;
+      b.onRaw(TxnOffsetCommit.key, async (r, br) => {
+        await held.wait;
+        return inner(r, br);
+      });
+    }
+    try {
+      await p.initTransactions();
+      p.beginTransaction();
+      await fn({ c, m, p, release: held.open });
+    } finally {
+      held.open();
+      await p.close();
+    }
+  });
+}
+
 for (const tv2 of [false, true]) {
   describe(`transactions review (${tv2 ? "TV2" : "TV1"})`, () => {
     test("a record refused at send() (larger than producer.maxMessageBytes) makes the transaction abortable: commit fails", async () => {
-      await withTxn(tv2, async (c, m) => {
-        const p = await SyncProducer.connect(c.addrs, conf(`rv-big-${tv2}`, { maxMessageBytes: 200 }));
-        try {
-          await p.initTransactions();
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 0, value: "small" });
-          const big = await p.sendMessage({ topic: "t", partition: 0, value: "x".repeat(1000) }).then(() => undefined, (e) => e);
-          assert.ok(big?.cause instanceof KafkaError && big.cause.code === KError.MessageTooLarge, String(big));
-          const err = await p.commitTransaction().then(() => undefined, (e) => e);
-          assert.ok(err instanceof KafkaError && err.code === KError.MessageTooLarge, `commit must fail, got ${err}`);
-          assert.deepEqual(m.ends, [], "no EndTxn(commit) for a transaction that lost a record");
-          assert.equal(p.txnStatus(), TxnStatus.InError | TxnStatus.AbortableError, txnStatusString(p.txnStatus()));
-          await p.abortTransaction();
-          assert.deepEqual(m.ends, ["abort"]);
-          // the producer goes on
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 1, value: "next" });
-          await p.commitTransaction();
-          assert.deepEqual(m.ends, ["abort", "commit"]);
-        } finally {
-          await p.close();
-        }
+      await withBegunTxn(tv2, `rv-big-${tv2}`, { extra: { maxMessageBytes: 200 } }, async ({ m, p }) => {
+        await p.sendMessage({ topic: "t", partition: 0, value: "small" });
+        const big = await p.sendMessage({ topic: "t", partition: 0, value: "x".repeat(1000) }).then(() => undefined, (e) => e);
+        assert.ok(big?.cause instanceof KafkaError && big.cause.code === KError.MessageTooLarge, String(big));
+        const err = await p.commitTransaction().then(() => undefined, (e) => e);
+        assert.ok(err instanceof KafkaError && err.code === KError.MessageTooLarge, `commit must fail, got ${err}`);
+        assert.deepEqual(m.ends, [], "no EndTxn(commit) for a transaction that lost a record");
+        assert.equal(p.txnStatus(), TxnStatus.InError | TxnStatus.AbortableError, txnStatusString(p.txnStatus()));
+        await p.abortTransaction();
+        assert.deepEqual(m.ends, ["abort"]);
+        // the producer goes on
+        p.beginTransaction();
+        await p.sendMessage({ topic: "t", partition: 1, value: "next" });
+        await p.commitTransaction();
+        assert.deepEqual(m.ends, ["abort", "commit"]);
       });
     });
 
     test("INVALID_TXN_STATE from a partition leader is abortable (Java), not fatal: abort, and the next transaction commits", async () => {
-      await withTxn(tv2, async (c, m) => {
-        const p = await SyncProducer.connect(c.addrs, conf(`rv-its-${tv2}`));
-        try {
-          await p.initTransactions();
-          p.beginTransaction();
-          c.hook = (_b, _t, part) => (part === 2 ? KError.InvalidTxnState : 0);
-          const failed = await p.sendMessage({ topic: "t", partition: 2, value: "bad" }).then(() => undefined, (e) => e);
-          assert.ok(failed?.cause instanceof KafkaError && failed.cause.code === KError.InvalidTxnState, String(failed));
-          c.hook = undefined;
-          assert.equal(p.txnStatus(), TxnStatus.InError | TxnStatus.AbortableError, txnStatusString(p.txnStatus()));
-          await p.abortTransaction();
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 2, value: "good" });
-          await p.commitTransaction();
-          assert.deepEqual(m.ends, ["abort", "commit"]);
-          assert.deepEqual(values(c, "t", 2), ["good"]);
-        } finally {
-          await p.close();
-        }
+      await withBegunTxn(tv2, `rv-its-${tv2}`, {}, async ({ c, m, p }) => {
+        c.hook = (_b, _t, part) => (part === 2 ? KError.InvalidTxnState : 0);
+        const failed = await p.sendMessage({ topic: "t", partition: 2, value: "bad" }).then(() => undefined, (e) => e);
+        assert.ok(failed?.cause instanceof KafkaError && failed.cause.code === KError.InvalidTxnState, String(failed));
+        c.hook = undefined;
+        assert.equal(p.txnStatus(), TxnStatus.InError | TxnStatus.AbortableError, txnStatusString(p.txnStatus()));
+        await p.abortTransaction();
+        p.beginTransaction();
+        await p.sendMessage({ topic: "t", partition: 2, value: "good" });
+        await p.commitTransaction();
+        assert.deepEqual(m.ends, ["abort", "commit"]);
+        assert.deepEqual(values(c, "t", 2), ["good"]);
       });
     });
 
     test("offsets still being added when commitTransaction() starts are part of the commit (EndTxn waits for TxnOffsetCommit)", async () => {
-      await withTxn(tv2, async (c, m) => {
-        const p = await SyncProducer.connect(c.addrs, conf(`rv-off-${tv2}`));
-        const g = gate();
-        const b = c.brokers[0];
-        const inner = b.handler(TxnOffsetCommit.key)!;
-        b.onRaw(TxnOffsetCommit.key, async (r, br) => {
-          await g.wait;
-          return inner(r, br);
-        });
-        try {
-          await p.initTransactions();
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 0, value: "a" });
-          const offsets = p.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 7 }], "g"); // not awaited
-          const commit = p.commitTransaction();
-          await waitFor(() => b.requestsFor(TxnOffsetCommit.key).length > 0, 5_000, "the TxnOffsetCommit");
-          // EndTxn must not go before the offsets are in the transaction
-          const early = await settlesWithin(commit, 200);
-          g.open();
-          await offsets;
-          await commit;
-          assert.equal(early, false, "commit finished while TxnOffsetCommit was unanswered");
-          const end = m.events.findIndex((e) => e.api === "EndTxn");
-          const off = m.events.findIndex((e) => e.api === "TxnOffsetCommit");
-          assert.ok(off >= 0 && end > off, `TxnOffsetCommit (${off}) before EndTxn (${end})`);
-          assert.equal(m.offsets.get("g/in/0"), 7, "the offsets were committed with their transaction");
-        } finally {
-          g.open();
-          await p.close();
-        }
+      await withBegunTxn(tv2, `rv-off-${tv2}`, { holdOffsets: true }, async ({ c, m, p, release }) => {
+        await p.sendMessage({ topic: "t", partition: 0, value: "a" });
+        const offsets = p.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 7 }], "g"); // not awaited
+        const commit = p.commitTransaction();
+        await waitFor(() => c.brokers[0].requestsFor(TxnOffsetCommit.key).length > 0, 5_000, "the TxnOffsetCommit");
+        // EndTxn must not go before the offsets are in the transaction
+        const early = await settlesWithin(commit, 200);
+        release();
+        await offsets;
+        await commit;
+        assert.equal(early, false, "commit finished while TxnOffsetCommit was unanswered");
+        const end = m.events.findIndex((e) => e.api === "EndTxn");
+        const off = m.events.findIndex((e) => e.api === "TxnOffsetCommit");
+        assert.ok(off >= 0 && end > off, `TxnOffsetCommit (${off}) before EndTxn (${end})`);
+        assert.equal(m.offsets.get("g/in/0"), 7, "the offsets were committed with their transaction");
       });
     });
 
     test("offsets still being added when abortTransaction() starts never reach a later transaction", async () => {
-      await withTxn(tv2, async (c, m) => {
-        const p = await SyncProducer.connect(c.addrs, conf(`rv-offab-${tv2}`));
-        const g = gate();
-        const b = c.brokers[0];
-        const inner = b.handler(TxnOffsetCommit.key)!;
-        b.onRaw(TxnOffsetCommit.key, async (r, br) => {
-          await g.wait;
-          return inner(r, br);
-        });
-        try {
-          await p.initTransactions();
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 0, value: "a" });
-          const offsets = p.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 7 }], "g").then(() => undefined, (e) => e);
-          const abort = p.abortTransaction();
-          await waitFor(() => b.requestsFor(TxnOffsetCommit.key).length > 0, 5_000, "the TxnOffsetCommit");
-          const early = await settlesWithin(abort, 200);
-          g.open();
-          await offsets;
-          await abort;
-          assert.equal(early, false, "EndTxn(abort) went before the TxnOffsetCommit was answered");
-          assert.equal(p.txnStatus(), TxnStatus.Ready, txnStatusString(p.txnStatus()));
-          p.beginTransaction();
-          await p.sendMessage({ topic: "t", partition: 1, value: "b" });
-          await p.commitTransaction();
-          assert.deepEqual(m.ends, ["abort", "commit"]);
-          assert.equal(m.offsets.get("g/in/0"), undefined, "the aborted transaction's offsets were committed later");
-        } finally {
-          g.open();
-          await p.close();
-        }
+      await withBegunTxn(tv2, `rv-offab-${tv2}`, { holdOffsets: true }, async ({ c, m, p, release }) => {
+        await p.sendMessage({ topic: "t", partition: 0, value: "a" });
+        const offsets = p.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 7 }], "g").then(() => undefined, (e) => e);
+        const abort = p.abortTransaction();
+        await waitFor(() => c.brokers[0].requestsFor(TxnOffsetCommit.key).length > 0, 5_000, "the TxnOffsetCommit");
+        const early = await settlesWithin(abort, 200);
+        release();
+        await offsets;
+        await abort;
+        assert.equal(early, false, "EndTxn(abort) went before the TxnOffsetCommit was answered");
+        assert.equal(p.txnStatus(), TxnStatus.Ready, txnStatusString(p.txnStatus()));
+        p.beginTransaction();
+        await p.sendMessage({ topic: "t", partition: 1, value: "b" });
+        await p.commitTransaction();
+        assert.deepEqual(m.ends, ["abort", "commit"]);
+        assert.equal(m.offsets.get("g/in/0"), undefined, "the aborted transaction's offsets were committed later");
       });
     });
   });
