@@ -44,8 +44,7 @@ export interface ConsumePartitionOptions {
  *
  * @example
  * ```ts
- * import { Consumer } from "./consumer.ts";
- * import { OffsetOldest } from "../config.ts";
+ * import { Consumer, OffsetOldest } from "@samsa/kafka";
  * const consumer = await Consumer.connect(["127.0.0.1:9092"]);
  * const pc = await consumer.consumePartition("events", 0, OffsetOldest);
  * for await (const m of pc) {

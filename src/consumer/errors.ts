@@ -7,7 +7,19 @@
  */
 import { SamsaError } from "../errors.ts";
 
-/** An error while consuming one partition. */
+/**
+ * An error while consuming one partition: what `errors()` yields (with `consumer.return.errors`).
+ *
+ * @example
+ * ```ts
+ * import { Consumer, OffsetNewest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"], { consumer: { return: { errors: true } } });
+ * const pc = await consumer.consumePartition("events", 0, OffsetNewest);
+ * for await (const e of pc.errors()) {
+ *   console.error(`${e.topic}/${e.partition}:`, e.err.message);
+ * }
+ * ```
+ */
 export class ConsumerError extends SamsaError {
   /** Topic. */
   readonly topic: string;
@@ -29,6 +41,21 @@ export class ConsumerError extends SamsaError {
  * The errors a {@link PartitionConsumer} still held when it was closed (Sarama's `ConsumerErrors`):
  * `close()` rejects with it so that no error goes unseen. `dropped` counts older errors that did
  * not fit in the bounded `errors()` buffer (`channelBufferSize`) and were discarded.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, ConsumerErrors, OffsetOldest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"], { consumer: { return: { errors: true } } });
+ * const pc = await consumer.consumePartition("events", 0, OffsetOldest);
+ * try {
+ *   await pc.close();
+ * } catch (e) {
+ *   if (!(e instanceof ConsumerErrors)) throw e;
+ *   for (const err of e.errors) console.error(err.message);
+ *   console.error(`${e.dropped} older errors were dropped`);
+ * }
+ * await consumer.close();
+ * ```
  */
 export class ConsumerErrors extends SamsaError {
   /** The undrained errors, oldest first. */
@@ -49,7 +76,20 @@ export class ConsumerErrors extends SamsaError {
  * (or a Fetch answer's `divergingEpoch`) showed that the records from `divergentOffset` on, which
  * this consumer had already fetched up to `fetchOffset`, are no longer in the leader's log (an
  * unclean leader election). The partition consumer goes on from `resetOffset`: the first diverging
- * offset when the leader knows it, else `consumer.offsets.initial`. Delivered on `errors()`.
+ * offset when the leader knows it, else `consumer.offsets.initial`. Delivered on `errors()`, as
+ * the `err` of a {@link ConsumerError}.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, LogTruncationError, OffsetOldest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"], { consumer: { return: { errors: true } } });
+ * const pc = await consumer.consumePartition("events", 0, OffsetOldest);
+ * for await (const e of pc.errors()) {
+ *   if (e.err instanceof LogTruncationError) {
+ *     console.warn(`records ${e.err.divergentOffset}..${e.err.fetchOffset} were replaced; reading on from ${e.err.resetOffset}`);
+ *   }
+ * }
+ * ```
  */
 export class LogTruncationError extends SamsaError {
   /** Topic. */

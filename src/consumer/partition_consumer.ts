@@ -87,6 +87,20 @@ const REFRESH_METADATA = new Set<number>([
  * can cure (e.g. TOPIC_AUTHORIZATION_FAILED); then decide what to do and start a new one. Errors a
  * retry may cure (a moved leader, a corrupt batch, UNKNOWN_SERVER_ERROR) are reported and the
  * partition is fetched again after `consumer.retry.backoff`.
+ *
+ * @example
+ * ```ts
+ * import { Consumer, OffsetOldest } from "@samsa/kafka";
+ * const consumer = await Consumer.connect(["127.0.0.1:9092"]);
+ * const pc = await consumer.consumePartition("events", 0, OffsetOldest);
+ * let seen = 0;
+ * for await (const m of pc) {
+ *   console.log(m.offset, m.key && new TextDecoder().decode(m.key));
+ *   if (++seen === 10 || m.offset + 1 >= pc.highWaterMarkOffset()) break;
+ * }
+ * await pc.close();
+ * await consumer.close();
+ * ```
  */
 export class PartitionConsumer implements AsyncIterable<ConsumerMessage> {
   /** Topic. */

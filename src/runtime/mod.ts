@@ -41,6 +41,18 @@ let cached: Promise<Transport> | undefined;
  * The running runtime's own socket implementation: Deno.connect on Deno, Bun.connect on Bun,
  * node:net on Node, `connect()` from `cloudflare:sockets` in workerd. `SAMSA_TRANSPORT=node` forces
  * the node:net adapter on any runtime.
+ *
+ * @example
+ * ```ts
+ * import { defaultTransport } from "@samsa/kafka";
+ * const transport = await defaultTransport();
+ * console.log(transport.name); // "deno", "bun", "node" or "workerd"
+ * const socket = await transport.connect({ host: "127.0.0.1", port: 9092 }, {
+ *   onData: (chunk) => console.log(`${chunk.length} bytes`),
+ *   onClose: (err) => console.log("closed", err?.message ?? "cleanly"),
+ * });
+ * socket.close();
+ * ```
  */
 export function defaultTransport(): Promise<Transport> {
   cached ??= loadTransport(env("SAMSA_TRANSPORT") ?? runtimeName());
