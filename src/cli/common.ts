@@ -6,7 +6,7 @@
  */
 import { type FlagSpec, UsageError } from "./args.ts";
 import type { ProcessIO } from "../runtime/process.ts";
-import type { ConfigOverrides } from "../config.ts";
+import type { AccessToken, ConfigOverrides } from "../config.ts";
 import { ConfigurationError, KafkaError } from "../errors.ts";
 import { isSaslFailure } from "../broker.ts";
 import { KError } from "../protocol/errors.ts";
@@ -71,10 +71,12 @@ export const CONNECTION_FLAGS: FlagSpec[] = [
   { name: "timeout", type: "int", arg: "MS", help: "connection timeout in ms", default: 10000 },
   { name: "tls", type: "bool", help: "connect with TLS" },
   { name: "tls-ca", type: "string", arg: "FILE", help: "trusted CA certificates (PEM) for TLS" },
-  { name: "sasl-mechanism", type: "string", arg: "NAME", help: "SASL mechanism", choices: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] },
+  { name: "sasl-mechanism", type: "string", arg: "NAME", help: "SASL mechanism", choices: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] },
   { name: "sasl-user", type: "string", arg: "USER", help: "SASL user" },
   { name: "sasl-password-env", type: "string", arg: "VAR", help: "environment variable holding the SASL password" },
   { name: "sasl-password-file", type: "string", arg: "FILE", help: "file holding the SASL password (first line)" },
+  { name: "sasl-token-env", type: "string", arg: "VAR", help: "environment variable holding the OAUTHBEARER token (a JWT)" },
+  { name: "sasl-token-file", type: "string", arg: "FILE", help: "file holding the OAUTHBEARER token (first line; read again at each authentication)" },
 ];
 
 type Json = Record<string, unknown>;
@@ -98,11 +100,48 @@ async function password(cli: Cli, env: unknown, file: unknown, where: string): P
   return undefined;
 }
 
+// The seconds-since-epoch `exp` claim of a JWT, if it has one: the token's lifetime tells the
+// library when to fetch it again and when to re-authenticate (KIP-368).
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const part = token.split(".")[1];
+    if (!part) return undefined;
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "="));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// An OAUTHBEARER token provider reading the token from an environment variable or a file (again
+// at each authentication, so a file rotated by an outside agent is picked up), or undefined when
+// neither is named.
+function tokenProvider(cli: Cli, env: unknown, file: unknown, where: string): (() => Promise<AccessToken>) | undefined {
+  const read = typeof env === "string" && env
+    ? (): Promise<string> => {
+      const v = cli.io.env(env);
+      if (v === undefined || v.trim() === "") throw new CliError(ExitCode.Usage, `${where}: environment variable ${env} (the OAUTHBEARER token) is not set`);
+      return Promise.resolve(v.trim());
+    }
+    : typeof file === "string" && file
+    ? async (): Promise<string> => (await readText(cli, file, "the OAUTHBEARER token file")).split(/\r?\n/)[0].trim()
+    : undefined;
+  if (!read) return undefined;
+  return async () => {
+    const token = await read();
+    const exp = jwtExpiry(token);
+    const left = exp === undefined ? undefined : exp - Date.now();
+    return left !== undefined && left > 0 ? { token, lifetimeMs: left } : { token };
+  };
+}
+
 /**
  * The brokers and library configuration from the flags, `KAFKA_BROKERS` and the config file.
  * The config file is a JSON object in the shape of the library's `ConfigOverrides` plus
  * `brokers`; under `net.tls.config`, `caFile`/`certFile`/`keyFile` read PEM files, and under
- * `net.sasl`, `passwordEnv`/`passwordFile` read the password (never from argv).
+ * `net.sasl`, `passwordEnv`/`passwordFile` read the password and `tokenEnv`/`tokenFile` the
+ * OAUTHBEARER token (never from argv).
  */
 export async function connection(cli: Cli, flags: Record<string, unknown>): Promise<{ brokers: string[]; config: ConfigOverrides }> {
   const path = (flags.config as string | undefined) ?? cli.io.env("SAMSA_CONFIG");
@@ -146,9 +185,18 @@ export async function connection(cli: Cli, flags: Record<string, unknown>): Prom
   delete sasl.passwordEnv;
   delete sasl.passwordFile;
   if (pw !== undefined) sasl.password = pw;
+  const tokens = tokenProvider(cli, flags["sasl-token-env"], flags["sasl-token-file"], "--sasl-token-env") ??
+    tokenProvider(cli, sasl.tokenEnv, sasl.tokenFile, `config file ${path}`);
+  delete sasl.tokenEnv;
+  delete sasl.tokenFile;
+  if (tokens) {
+    await tokens(); // a missing variable or file is a usage error now, not a failed authentication later
+    sasl.tokenProvider = tokens;
+    sasl.mechanism ??= "OAUTHBEARER";
+  }
   if (flags["sasl-mechanism"]) sasl.mechanism = flags["sasl-mechanism"];
   if (flags["sasl-user"]) sasl.user = flags["sasl-user"];
-  if (flags["sasl-mechanism"] || flags["sasl-user"] || pw !== undefined) sasl.enable ??= true;
+  if (flags["sasl-mechanism"] || flags["sasl-user"] || pw !== undefined || tokens) sasl.enable ??= true;
   const timeout = flags.timeout as number;
   const config: ConfigOverrides = {
     ...(overrides as ConfigOverrides),

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
 import { SASL_USERS, secretsDir, secureEndpoints } from "../support/secure.ts";
+import { unsecuredJwt } from "../../src/sasl/oauthbearer.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const main = join(root, "src/cli/main.ts");
@@ -234,6 +235,32 @@ describe(`samsa CLI on ${runtime}`, () => {
     assert.equal((await samsa(["groups", "delete", group])).code, 4);
   });
 
+  it("groups describe on a KIP-848 (\"consumer\" protocol) group: its type, a live member and the partitions it owns", async () => {
+    const t = uniqueTopic("cli-848");
+    const group = `${t}-g`;
+    await ok(["topics", "create", t, "-p", "2", "-r", "1"]);
+    await ok(["produce", t, "-p", "0"], { input: "a\nb\n" });
+    await ok(["produce", t, "-p", "1"], { input: "c\n" });
+    const cfg = join(tmp, "kip848.json");
+    writeFileSync(cfg, JSON.stringify({ consumer: { group: { protocol: "consumer" } } }));
+    const member = start(["consume", t, "-g", group, "-o", "oldest", "-c", cfg]);
+    await waitFor(() => member.stdout().split("\n").filter(Boolean).length === 3, 30_000, "the member to print the three records");
+    type Described = { state: string; type: string; members: { memberId: string; assignment: Record<string, number[]> }[]; partitions: { partition: number; committed: number | null; memberId: string | null }[] };
+    let d: Described | undefined;
+    // commits are periodic: wait until both partitions show what was printed
+    await waitFor(async () => {
+      [d] = jsonLines((await ok(["groups", "describe", group, "--json"])).stdout) as Described[];
+      return d.partitions.length === 2 && d.partitions.every((p) => p.committed !== null);
+    }, 30_000, "the commits to show");
+    assert.equal(d!.type, "consumer");
+    assert.equal(d!.state, "Stable");
+    assert.equal(d!.members.length, 1);
+    assert.deepEqual(d!.members[0].assignment[t], [0, 1]);
+    assert.deepEqual(d!.partitions.map((p) => [p.partition, p.committed, p.memberId]).sort(), [[0, 2, d!.members[0].memberId], [1, 1, d!.members[0].memberId]]);
+    member.signal("SIGINT");
+    assert.equal(await member.exited, 0, member.stderr());
+  });
+
   it("Ctrl-C (SIGINT) and SIGTERM stop a consumer cleanly: exit 0, a group member commits what it printed", async () => {
     const t = uniqueTopic("cli-sig");
     const group = `${t}-g`;
@@ -362,5 +389,27 @@ describe(`samsa CLI on ${runtime}`, () => {
     await ok(["topics", "list", "-c", cfg], { env });
     // the same through flags: TLS CA and SASL settings, the password from a file
     await ok(["topics", "list", "-b", ep!.saslSsl, "--tls-ca", join(secretsDir(), "ca.pem"), "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "admin", "--sasl-password-file", pwFile], { env });
+  });
+
+  it("OAUTHBEARER: the token from an environment variable, a file (read at each authentication) or a config file", { skip: ep ? false : "needs the local broker's secured listeners" }, async () => {
+    const env = { KAFKA_BROKERS: undefined, SAMSA_TEST_TOKEN: unsecuredJwt(SASL_USERS.admin.user, 600_000) };
+    const listed = await ok(["topics", "list", "--internal", "-b", ep!.saslPlaintext, "--sasl-token-env", "SAMSA_TEST_TOKEN"], { env });
+    assert.match(listed.stdout, /__consumer_offsets/);
+    // the mechanism defaults to OAUTHBEARER when a token is named; an explicit one is honoured
+    const tokenFile = join(tmp, "token.jwt");
+    writeFileSync(tokenFile, `${env.SAMSA_TEST_TOKEN}\n`);
+    await ok(["topics", "list", "-b", ep!.saslPlaintext, "--sasl-mechanism", "OAUTHBEARER", "--sasl-token-file", tokenFile], { env });
+    const cfg = join(tmp, "oauth.json");
+    writeFileSync(cfg, JSON.stringify({ brokers: [ep!.saslPlaintext], net: { sasl: { tokenFile } } }));
+    await ok(["topics", "list", "-c", cfg], { env });
+    // an expired token is refused by the broker: an authentication failure, exit code 5
+    writeFileSync(tokenFile, unsecuredJwt(SASL_USERS.admin.user, -60_000));
+    const expired = await samsa(["topics", "list", "-c", cfg], { env });
+    assert.equal(expired.code, 5, expired.stderr);
+    assert.match(expired.stderr, /authentication failed/);
+    // a variable that is not set is a usage error naming it, before any connection
+    const unset = await samsa(["topics", "list", "-b", ep!.saslPlaintext, "--sasl-token-env", "SAMSA_NO_SUCH_TOKEN"], { env });
+    assert.equal(unset.code, 2);
+    assert.match(unset.stderr, /SAMSA_NO_SUCH_TOKEN .* is not set/);
   });
 });
