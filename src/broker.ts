@@ -6,7 +6,8 @@
  * Invariants:
  * - Kafka answers a connection's requests strictly in order, so the in-flight list is a FIFO and a
  *   response whose correlation id is not the head's is a protocol violation (connection closed).
- * - Every frame queued in one tick leaves in a single socket write (`#out` is flushed in a microtask).
+ * - Every frame queued in one tick leaves in a single socket write (`#out` is flushed in a microtask);
+ *   large record batches in them are not copied but referenced (`Socket.writev`).
  * - A timed-out request closes the connection: its late answer would otherwise be matched to the
  *   next request.
  * - Write backpressure: a request without a response (Produce with acks=0) resolves only once its
@@ -134,6 +135,27 @@ export interface VersionRange {
   max: number;
 }
 
+// Record batches this large reach the socket by reference (the Writer keeps them, the flush hands
+// them over between the frames' own bytes): a Produce request then costs no copy of its records.
+// Smaller ones are copied, which is cheaper than one more part to write.
+const SHARE_MIN_BYTES = 16 * 1024;
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function newFrameWriter(): Writer {
+  const w = new Writer(4096);
+  w.shareMin = SHARE_MIN_BYTES;
+  return w;
+}
+
 function splitAddr(addr: string): { host: string; port: number } {
   if (typeof addr !== "string") throw new SamsaError(`invalid broker address: expected a "host:port" string, got ${typeof addr}`);
   const i = addr.lastIndexOf(":");
@@ -174,7 +196,7 @@ export class Broker extends BrokerApis {
   #inflight: (Pending | undefined)[] = [];
   #inflightHead = 0;
   #waiters: Waiter[] = [];
-  #out = new Writer(4096);
+  #out = newFrameWriter();
   #flushScheduled = false;
   // requests without a response: encoded into #out (not flushed yet) / flushed, awaiting whenWritable
   #unflushed: Unwritten[] = [];
@@ -521,16 +543,17 @@ export class Broker extends BrokerApis {
         const correlationId = this.#nextCorrelationId;
         this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
         const start = this.#out.pos;
+        const shared = this.#out.sharedCount;
         let size: number;
         try {
           size = encodeRequestFrame(this.#out, api, version, correlationId, this.#config.clientId, req);
         } catch (e) {
-          this.#out.pos = start;
+          this.#out.truncate(start, shared);
           this.#releaseSlot();
           return reject(e instanceof SamsaError ? e : new PacketEncodingError(String(e), { cause: e }));
         }
         if (size - 4 > this.#config.net.maxRequestSize) {
-          this.#out.pos = start;
+          this.#out.truncate(start, shared);
           this.#releaseSlot();
           return reject(
             new PacketEncodingError(`${api.name} request of ${size - 4} bytes exceeds net.maxRequestSize`),
@@ -622,13 +645,18 @@ export class Broker extends BrokerApis {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      if (this.#out.pos === 0) return;
-      const bytes = this.#out.toBytes();
-      this.#out.reset();
+      if (this.#out.size === 0) return;
+      // the frames' own bytes (copied) and, between them, the large record batches by reference:
+      // the socket queues them as one write (see WriteQueue)
+      const parts = this.#out.takeParts();
       const socket = this.#socket;
       if (!socket) return;
-      socket.write(bytes);
-      this.#sent += bytes.length;
+      let bytes = 0;
+      for (const part of parts) bytes += part.length;
+      if (parts.length === 1) socket.write(parts[0]);
+      else if (socket.writev) socket.writev(parts);
+      else socket.write(concat(parts, bytes)); // a user transport without writev: one write, as before
+      this.#sent += bytes;
       if (this.#writeTimer === undefined) this.#armWriteTimer();
       if (this.#unflushed.length > 0) this.#awaitWritable(socket, this.#unflushed);
     });

@@ -400,6 +400,7 @@ export class AsyncProducer {
     if (this.#closed) throw new ErrShuttingDown("the producer is closed");
     this._send(msg, undefined);
     if (this.#buffered <= this.config.producer.maxBufferedBytes) return undefined;
+    if (this.#spaceWaiters.length === 0) for (const s of this.#sinks.values()) s.wake(); // thresholds are off now
     return new Promise((resolve) => this.#spaceWaiters.push(resolve));
   }
 
@@ -529,7 +530,7 @@ export class AsyncProducer {
       const keep = this.#keep || done !== undefined;
       const overhead = keep ? RECORD_OVERHEAD : SLIM_OVERHEAD;
       const bytes = tp.append(msg, timestamp, done, keep, sentAt, generation, held - overhead, overhead, this.#limits);
-      this.#buffered += bytes + overhead - held;
+      this.#release(held - bytes - overhead); // the estimate was at least the encoded size: may wake a waiting send()
     } catch (e) {
       this.#txn?.recordFailed(e as Error);
       this.#settle(generation, 1);
@@ -716,7 +717,7 @@ export class AsyncProducer {
       tp.failures = 0;
       if (b.producerId === tp.producerId && b.producerEpoch === tp.producerEpoch) tp.ackedAt = Date.now();
       this.#succeeded(b, answer?.baseOffset ?? -1, answer?.logAppendTimeMs ?? -1);
-      b.builder.release();
+      b.builder.release(answer !== undefined); // acks=0: the bytes may still wait in the socket
       // the batches before a hole are through: the rest waits for new sequences
       if (this.idempotent && tp.holeOrdinal !== Infinity && tp.inflight.length === 0) this.recover(tp);
       return;
@@ -854,7 +855,9 @@ export class AsyncProducer {
 
   // ProducerCore
   #flushing(): boolean {
-    return this.#closing || this.#flushAll > 0;
+    // senders waiting for room: no batching threshold may hold back what would free it (Java's
+    // `exhausted`), or a buffer smaller than flush.bytes would wait forever
+    return this.#closing || this.#flushAll > 0 || this.#spaceWaiters.length > 0;
   }
 
   /** @internal flush() calls waiting, for tests. */

@@ -279,7 +279,7 @@ export class PartitionState {
       part(b.recs.subset((i) => i < half, bytes1), first, b.ordinal, b.baseSequence),
       part(b.recs.subset((i) => i >= half, b.recs.bytes - bytes1), second, b.ordinal + half, seq2),
     ];
-    b.builder.release();
+    b.builder.release(true); // after the broker answered it: written
     return out;
   }
 
@@ -289,7 +289,7 @@ export class PartitionState {
    */
   trim(b: ProducerBatch, keep: (index: number) => boolean, bytes: number): void {
     const builder = rebuild(b, keep);
-    b.builder.release();
+    b.builder.release(true); // after the broker answered it: written
     b.builder = builder;
     b.recs = b.recs.subset(keep, bytes);
     b.encoded = undefined;

@@ -44,6 +44,9 @@ export class RecordSet {
   #msgs: Array<ProducerMessage | undefined> | undefined;
   #dones: Array<DoneHook | undefined> | undefined;
   #metas: unknown[] | undefined;
+  // per header, whether its value was a string: only for records whose headers mix strings with
+  // byte arrays or nulls (all strings is the HEADER_STRINGS bit)
+  #mixed: boolean[][] | undefined;
   #timestamps: Float64Array | undefined; // of kept messages (a success reports it)
 
   /** @param sentAt the first record's send time @param generation the flush generation */
@@ -70,7 +73,10 @@ export class RecordSet {
     else if (value === undefined) s |= VALUE_UNDEFINED;
     if (headers !== undefined) {
       s |= HAS_HEADERS;
-      if (headers.length > 0 && headers.every((h) => typeof h.value === "string")) s |= HEADER_STRINGS;
+      let strings = 0;
+      for (const h of headers) if (typeof h.value === "string") strings++;
+      if (strings > 0 && strings === headers.length) s |= HEADER_STRINGS;
+      else if (strings > 0) (this.#mixed ??= [])[i] = headers.map((h) => typeof h.value === "string");
     }
     this.#shape[i] = s;
     if (msg.metadata !== undefined) (this.#metas ??= [])[i] = msg.metadata;
@@ -109,7 +115,9 @@ export class RecordSet {
         out[i] = kept;
         continue;
       }
-      decoded ??= decodeRecordBatches(batch(), { maxDecompressedBytes: 1 << 30, verifyCrc: false }).batches[0].records;
+      // from a copy: the decoded keys and values are views, and the batch's own buffer goes back
+      // to the pool (the next batch would write over what the user was handed)
+      decoded ??= decodeRecordBatches(batch().slice(), { maxDecompressedBytes: 1 << 30, verifyCrc: false }).batches[0].records;
       const r = decoded[i];
       const s = this.#shape[i];
       const msg: ProducerMessage = {
@@ -120,9 +128,10 @@ export class RecordSet {
         timestamp: r.timestamp,
       };
       if (s & HAS_HEADERS) {
-        msg.headers = r.headers.map((h): RecordHeader => ({
+        const mixed = this.#mixed?.[i];
+        msg.headers = r.headers.map((h, j): RecordHeader => ({
           key: h.key,
-          value: s & HEADER_STRINGS && h.value ? td.decode(h.value) : h.value,
+          value: (s & HEADER_STRINGS || mixed?.[j]) && h.value ? td.decode(h.value) : h.value,
         }));
       }
       const meta = this.#metas?.[i];
@@ -150,6 +159,8 @@ export class RecordSet {
       if (d) (out.#dones ??= [])[j] = d;
       const meta = this.#metas?.[i];
       if (meta !== undefined) (out.#metas ??= [])[j] = meta;
+      const mixed = this.#mixed?.[i];
+      if (mixed) (out.#mixed ??= [])[j] = mixed;
     }
     out.bytes = bytes;
     return out;

@@ -221,6 +221,7 @@ export class BrokerSink {
         byTopic.set(b.tp.topic, t);
       }
       t.partitionData.push({ index: b.tp.partition, records: b.encoded! });
+      b.builder.lend(); // the connection may write these bytes by reference
       if (pm) {
         // Sarama's ProduceRequest.encode: per batch in every request sent (a retry counts again);
         // compression-ratio = uncompressed ÷ compressed bytes of the records, × 100

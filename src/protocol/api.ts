@@ -257,10 +257,11 @@ export function encodeRequestFrame<Req>(
   req: Req,
 ): number {
   const start = w.pos;
+  const shared = w.size - w.pos; // record bytes kept by reference before this frame
   w.writeInt32(0);
   encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId }, api.requestHeaderVersion(version));
   api.encodeRequest(w, req, version);
-  const size = w.pos - start;
+  const size = w.size - start - shared;
   w.patchInt32(start, size - 4);
   return size;
 }

@@ -97,6 +97,7 @@ export class RecordBatchBuilder {
   #maxTimestamp = 0;
   #sealed: Uint8Array | undefined;
   #codec = 0;
+  #lent = false;
 
   /** @param sizeHint bytes the batch is expected to take (e.g. its partition's last batch), to size its buffer once */
   constructor(sizeHint: number = INITIAL) {
@@ -122,13 +123,18 @@ export class RecordBatchBuilder {
     // a lower bound of the body's size (UTF-8 never has fewer bytes than UTF-16 code units): the
     // length prefix is reserved for it and the body moved only in the rare case it grows past it
     let lower = 1 + uvarintSize(zz(tsDelta)) + uvarintSize(zz(this.#count)) + lowerSize(key) + lowerSize(value) + 1;
+    // what strings may add to that: up to 3 UTF-8 bytes per UTF-16 unit, and a longer length prefix
+    let strings = stringSlack(key) + stringSlack(value);
     if (headers) {
       lower += uvarintSize(zz(headers.length)) - 1;
-      for (const h of headers) lower += lowerSize(h.key) + lowerSize(h.value);
+      for (const h of headers) {
+        lower += lowerSize(h.key) + lowerSize(h.value);
+        strings += stringSlack(h.key) + stringSlack(h.value);
+      }
     }
     const start = this.#pos;
     const prefix = uvarintSize(zz(lower));
-    this.#ensure(start + prefix + lower * 3 + 16);
+    this.#ensure(start + prefix + lower + strings + 16);
     let at = start + prefix;
     this.#buf[at++] = 0; // attributes
     at = this.#varlong(at, tsDelta);
@@ -205,10 +211,23 @@ export class RecordBatchBuilder {
     return this.#codec;
   }
 
-  /** Hands the buffer back for reuse; the bytes `seal` returned are invalid afterwards. */
-  release(): void {
+  /**
+   * The sealed bytes were handed to a connection, which may keep them by reference until they are
+   * written (see `Writer.shareMin`): an uncompressed batch's buffer is then reused only once
+   * {@link release} is told the connection is done with it.
+   */
+  lend(): void {
+    if (this.#codec === 0) this.#lent = true;
+  }
+
+  /**
+   * Hands the buffer back for reuse; the bytes `seal` returned are invalid afterwards.
+   * @param written the bytes were answered by the broker, so no connection still holds them:
+   *   without it a {@link lend lent} buffer is left to the garbage collector, not reused
+   */
+  release(written: boolean = false): void {
     const buf = this.#buf;
-    if (buf !== EMPTY && pooledBytes + buf.length <= POOL_MAX_BYTES) {
+    if (buf !== EMPTY && (!this.#lent || written) && pooledBytes + buf.length <= POOL_MAX_BYTES) {
       pool.push(buf);
       pooledBytes += buf.length;
     }
@@ -290,6 +309,11 @@ function lowerSize(v: RecordBytes): number {
   if (v === null || v === undefined) return 1;
   const n = v.length;
   return uvarintSize(zz(n)) + n;
+}
+
+// The bytes a string field may take beyond its lowerSize (none for byte arrays, known exactly).
+function stringSlack(v: RecordBytes): number {
+  return typeof v === "string" ? 2 * v.length + 2 : 0;
 }
 
 function setInt64(v: DataView, at: number, n: number): void {

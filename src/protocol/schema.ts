@@ -226,9 +226,12 @@ function primitiveCodec(type: Primitive, nullable: boolean, flexible: boolean, f
           mustNotBeNull(v);
           w.writeString(v as string);
         }, (r) => r.readString()];
-    case "bytes":
-    case "records": {
-      const nul = nullable || type === "records";
+    case "records":
+      return flexible
+        ? [(w, v) => w.writeRecords(v as Uint8Array | null, true), (r) => r.readCompactNullableBytes()]
+        : [(w, v) => w.writeRecords(v as Uint8Array | null, false), (r) => r.readNullableBytes()];
+    case "bytes": {
+      const nul = nullable;
       if (flexible) {
         return nul
           ? [(w, v) => w.writeCompactBytes(v as Uint8Array | null), (r) => r.readCompactNullableBytes()]

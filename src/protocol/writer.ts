@@ -62,13 +62,69 @@ export function uvarintSize(n: number): number {
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
-  /** Current write position (= bytes written so far). */
+  /**
+   * Current write position in the writer's own buffer (= bytes written so far, less the bytes of
+   * any {@link writeRecords} kept by reference; see {@link size}).
+   */
   pos: number = 0;
+  /**
+   * Record batches of at least this many bytes are kept by reference instead of being copied
+   * (0: always copied). Only a writer whose bytes leave through {@link takeParts} sets it, so that
+   * large batches reach the socket without a copy.
+   */
+  shareMin: number = 0;
+  // record bytes kept by reference: each goes in front of own-buffer position `at`
+  #shared: { at: number; bytes: Uint8Array }[] = [];
+  #sharedBytes = 0;
 
   /** Creates a growable writer. @param capacity initial size in bytes */
   constructor(capacity: number = 256) {
     this.#buf = new Uint8Array(capacity);
     this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Bytes written so far, those kept by reference included. */
+  get size(): number {
+    return this.pos + this.#sharedBytes;
+  }
+
+  /** How many byte arrays are kept by reference (see {@link truncate}). */
+  get sharedCount(): number {
+    return this.#shared.length;
+  }
+
+  /**
+   * Goes back to own-buffer position `pos` with the first `sharedCount` references kept (values
+   * read from {@link pos} and {@link sharedCount} before writing what is to be undone).
+   */
+  truncate(pos: number, sharedCount: number = this.#shared.length): this {
+    while (this.#shared.length > sharedCount) this.#sharedBytes -= this.#shared.pop()!.bytes.length;
+    this.pos = pos;
+    return this;
+  }
+
+  /**
+   * Everything written, as parts to send one after another: copies of the writer's own bytes and,
+   * between them, the record batches kept by reference (which the caller must not change until
+   * they are sent). The writer is empty afterwards and keeps its buffer.
+   */
+  takeParts(): Uint8Array[] {
+    const shared = this.#shared;
+    let parts: Uint8Array[];
+    if (shared.length === 0) parts = this.pos === 0 ? [] : [this.#buf.slice(0, this.pos)];
+    else {
+      const own = this.#buf.slice(0, this.pos); // one copy of the small own bytes, viewed in pieces
+      parts = [];
+      let from = 0;
+      for (const { at, bytes } of shared) {
+        if (at > from) parts.push(own.subarray(from, at));
+        parts.push(bytes);
+        from = at;
+      }
+      if (this.pos > from) parts.push(own.subarray(from, this.pos));
+    }
+    this.reset();
+    return parts;
   }
 
   /** Make room for `n` more bytes. */
@@ -88,17 +144,41 @@ export class Writer {
   /** Forget what was written, keeping the allocated buffer for reuse. */
   reset(): this {
     this.pos = 0;
+    if (this.#shared.length > 0) {
+      this.#shared = [];
+      this.#sharedBytes = 0;
+    }
     return this;
   }
 
-  /** A view of the bytes written so far (shares memory with the writer until it grows or is reset). */
+  /**
+   * A view of the bytes written so far (shares memory with the writer until it grows or is reset;
+   * a copy when record bytes are kept by reference).
+   */
   finish(): Uint8Array {
+    if (this.#shared.length > 0) return this.#joined();
     return this.#buf.subarray(0, this.pos);
   }
 
   /** A copy of the bytes written so far, safe to keep after the writer is reused. */
   toBytes(): Uint8Array {
+    if (this.#shared.length > 0) return this.#joined();
     return this.#buf.slice(0, this.pos);
+  }
+
+  #joined(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let from = 0;
+    let to = 0;
+    for (const { at, bytes } of this.#shared) {
+      out.set(this.#buf.subarray(from, at), to);
+      to += at - from;
+      out.set(bytes, to);
+      to += bytes.length;
+      from = at;
+    }
+    out.set(this.#buf.subarray(from, this.pos), to);
+    return out;
   }
 
   /** Writes a signed 8-bit integer. */
@@ -268,6 +348,20 @@ export class Writer {
     if (b === null) return this.writeUvarint(0);
     this.writeUvarint(b.length + 1);
     return this.writeRaw(b);
+  }
+
+  /**
+   * Writes a `records` field (nullable bytes: int32 length, or compact with `compact`). Batches
+   * of at least {@link shareMin} bytes are kept by reference, not copied.
+   */
+  writeRecords(b: Uint8Array | null, compact: boolean): this {
+    if (b === null) return compact ? this.writeUvarint(0) : this.writeInt32(-1);
+    if (compact) this.writeUvarint(b.length + 1);
+    else this.writeInt32(b.length);
+    if (this.shareMin === 0 || b.length < this.shareMin) return this.writeRaw(b);
+    this.#shared.push({ at: this.pos, bytes: b });
+    this.#sharedBytes += b.length;
+    return this;
   }
 
   /** Writes a varint-length-prefixed byte array (record keys, values, headers); `null` as -1. */

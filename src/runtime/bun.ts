@@ -67,6 +67,9 @@ function attach(raw: BunSocket): State {
     write(data) {
       if (!state.closed) state.queue.push(data);
     },
+    writev(parts) {
+      if (!state.closed) for (const part of parts) state.queue.push(part);
+    },
     get pendingBytes() {
       return state.queue.pending;
     },

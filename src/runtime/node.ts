@@ -89,14 +89,32 @@ function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined, expl
   let closed = false;
   // node:net takes every byte but reports backpressure; wait for 'drain' before the next flush.
   // What node:net buffers (writableLength) counts as pending: the OS does not have it yet.
+  const taken = (ok: boolean, n: number): number | Promise<number> => ok ? n : new Promise<number>((r) => sock.once("drain", () => r(n)));
   const queue = new WriteQueue(
-    (data) => sock.write(data) ? data.length : new Promise<number>((r) => sock.once("drain", () => r(data.length))),
+    (data) => taken(sock.write(data), data.length),
     (e) => finish(e),
-    { held: () => sock.writableLength },
+    {
+      held: () => sock.writableLength,
+      // corked writes leave in one writev when uncorked: record batches are not copied
+      writev: (parts) => {
+        let ok = true;
+        let n = 0;
+        sock.cork();
+        for (const p of parts) {
+          ok = sock.write(p);
+          n += p.length;
+        }
+        sock.uncork();
+        return taken(ok, n);
+      },
+    },
   );
   const s: Socket = {
     write(data) {
       if (!closed) queue.push(data);
+    },
+    writev(parts) {
+      if (!closed) for (const part of parts) queue.push(part);
     },
     get pendingBytes() {
       return queue.pending;

@@ -69,6 +69,9 @@ export function pullSocket(
     write(data) {
       if (!closed) queue.push(data);
     },
+    writev(parts) {
+      if (!closed) for (const part of parts) queue.push(part);
+    },
     get pendingBytes() {
       return queue.pending;
     },

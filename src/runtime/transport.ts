@@ -73,6 +73,13 @@ export interface Socket {
    */
   write(data: Uint8Array): void;
   /**
+   * Queue several buffers, in order, as one write (optional; the built-in adapters have it): what
+   * {@link write} of their concatenation does, without making it. Large parts go to the operating
+   * system as they are (one gathered write on Node). The caller must not modify them until they
+   * are written or the socket is closed. Without it, Samsa concatenates them and calls `write`.
+   */
+  writev?(parts: readonly Uint8Array[]): void;
+  /**
    * Bytes queued but not yet taken by the operating system (including bytes inside a write the
    * runtime has not completed). The layer above derives write progress from it, so it must not
    * count bytes the OS already has.

@@ -1,7 +1,10 @@
 /**
- * Per-tick write coalescing shared by the adapters: every write queued in one tick is concatenated
- * and handed to the socket as ONE write (about 10× faster than a write per frame in all three
- * runtimes); a partial write keeps the rest for the next flush.
+ * Per-tick write coalescing shared by the adapters: the writes queued in one tick leave together.
+ * Small ones (frames, request headers) are concatenated into one buffer: a write per frame is about
+ * 10× slower in all three runtimes. Large ones (record batches a Produce request references, see
+ * `Writer.shareMin`) are not copied: they go to a vectored sink with the rest (node:net's
+ * cork/uncork, one writev), or to the sink one after another. A partial write keeps the rest, in
+ * order, for the next flush.
  *
  * The queue is also where a socket's write backpressure becomes visible to the layer above:
  * {@link WriteQueue.pending} counts every byte not yet taken by the operating system, and
@@ -21,6 +24,10 @@
  */
 export const WRITE_HIGH_WATER_MARK: number = 1 << 20;
 
+// Queued writes at least this large are handed to the sink as they are; smaller neighbours are
+// concatenated (a copy of a few KiB costs less than one more write)
+const DIRECT_MIN = 16 * 1024;
+
 /** Options of a {@link WriteQueue}. */
 export interface WriteQueueOptions {
   /**
@@ -31,6 +38,11 @@ export interface WriteQueueOptions {
   held?: () => number;
   /** {@link WriteQueue.whenWritable} waits while `pending` is at or above this. @default {@link WRITE_HIGH_WATER_MARK} */
   highWaterMark?: number;
+  /**
+   * Writes several buffers in one go (a gathered write), returning the bytes taken in all (or a
+   * promise of it). Without it, each goes to the sink in turn.
+   */
+  writev?: (parts: Uint8Array[]) => number | Promise<number>;
 }
 
 /** Queues writes and flushes them once per microtask through `sink`. */
@@ -41,6 +53,7 @@ export class WriteQueue {
   #scheduled = false;
   #blocked = false;
   #sink: (data: Uint8Array) => number | Promise<number>;
+  #writev: ((parts: Uint8Array[]) => number | Promise<number>) | undefined;
   #onError: (e: Error) => void;
   #held: (() => number) | undefined;
   #highWaterMark: number;
@@ -51,7 +64,7 @@ export class WriteQueue {
    * @param sink writes bytes, returning how many were taken (or a promise of it); fewer than given
    *   means backpressure: the rest waits for `resume()` (or for the promise)
    * @param onError called when the sink throws
-   * @param options bytes held below the sink, high-water mark
+   * @param options bytes held below the sink, high-water mark, a gathered write
    */
   constructor(
     sink: (data: Uint8Array) => number | Promise<number>,
@@ -62,6 +75,7 @@ export class WriteQueue {
     this.#onError = onError;
     this.#held = options.held;
     this.#highWaterMark = options.highWaterMark ?? WRITE_HIGH_WATER_MARK;
+    this.#writev = options.writev;
   }
 
   /** Bytes not yet taken by the operating system: queued, in an unsettled async write, or held below. */
@@ -113,50 +127,80 @@ export class WriteQueue {
     this.#checkWritable();
   }
 
-  #take(): Uint8Array {
+  // Everything queued, as the units to write: runs of small parts concatenated, large parts as
+  // they are (see DIRECT_MIN).
+  #take(): Uint8Array[] {
     const parts = this.#parts;
-    const data = parts.length === 1 ? parts[0] : concat(parts, this.#bytes);
     this.#parts = [];
     this.#bytes = 0;
-    return data;
+    if (parts.length === 1) return parts;
+    const units: Uint8Array[] = [];
+    let from = 0;
+    let runBytes = 0;
+    const endRun = (to: number): void => {
+      if (to - from === 1) units.push(parts[from]);
+      else if (to > from) units.push(concat(parts, from, to, runBytes));
+      runBytes = 0;
+    };
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p.length < DIRECT_MIN) {
+        runBytes += p.length;
+        continue;
+      }
+      endRun(i);
+      units.push(p);
+      from = i + 1;
+    }
+    endRun(parts.length);
+    return units;
+  }
+
+  // Puts `units[from..]` back in front of the queue, less the first `written` bytes of them.
+  #requeue(units: Uint8Array[], from: number, written: number): void {
+    let k = from;
+    while (k < units.length && written >= units[k].length) written -= units[k++].length;
+    if (k === units.length) return;
+    const rest = units.slice(k);
+    if (written > 0) rest[0] = rest[0].subarray(written);
+    for (const r of rest) this.#bytes += r.length;
+    this.#parts = this.#parts.length === 0 ? rest : rest.concat(this.#parts);
   }
 
   #flush(): void {
     this.#scheduled = false;
-    if (this.#closed || this.#blocked || this.#bytes === 0) return;
-    const data = this.#take();
-    let n: number | Promise<number>;
-    try {
-      n = this.#sink(data);
-    } catch (e) {
-      this.#onError(e as Error);
-      return;
-    }
-    if (typeof n === "number") this.#after(data, n, false);
-    else {
-      this.#blocked = true;
-      this.#inFlight = data.length;
-      n.then((written) => {
-        this.#inFlight = 0;
-        this.#after(data, written, true);
-      }, (e) => this.#onError(e as Error));
-    }
-  }
-
-  #after(data: Uint8Array, written: number, async: boolean): void {
-    if (written < 0 || this.#closed) return; // closed
-    if (written < data.length) {
-      // keep the rest in front of anything queued meanwhile
-      this.#parts.unshift(data.subarray(written));
-      this.#bytes += data.length - written;
-      this.#blocked = !async; // sync sinks wait for resume(); async ones continue at once
-      if (async) {
-        this.#blocked = false;
-        this.#flush();
+    while (!this.#closed && !this.#blocked && this.#bytes > 0) {
+      const units = this.#take();
+      // a gathered write takes them all; a plain sink one at a time (the others wait in front)
+      const gather = this.#writev !== undefined && units.length > 1;
+      const offered = gather ? units : units.length === 1 ? units : [units[0]];
+      if (!gather) this.#requeue(units, 1, 0);
+      let size = 0;
+      for (const u of offered) size += u.length;
+      let n: number | Promise<number>;
+      try {
+        n = gather ? this.#writev!(offered) : this.#sink(offered[0]);
+      } catch (e) {
+        this.#onError(e as Error);
+        return;
       }
-    } else if (async) {
-      this.#blocked = false;
-      if (this.#bytes > 0) this.#flush();
+      if (typeof n !== "number") {
+        this.#blocked = true;
+        this.#inFlight = size;
+        n.then((written) => {
+          this.#inFlight = 0;
+          if (written < 0 || this.#closed) return; // closed
+          this.#blocked = false; // an async sink goes on at once, a partial write included
+          if (written < size) this.#requeue(offered, 0, written);
+          this.#flush();
+        }, (e) => this.#onError(e as Error));
+        return;
+      }
+      if (n < 0 || this.#closed) return; // closed
+      if (n < size) {
+        this.#requeue(offered, 0, n);
+        this.#blocked = true; // a sync sink waits for resume()
+      }
     }
     this.#checkWritable();
   }
@@ -170,12 +214,12 @@ export class WriteQueue {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
+function concat(parts: Uint8Array[], from: number, to: number, total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (let i = from; i < to; i++) {
+    out.set(parts[i], at);
+    at += parts[i].length;
   }
   return out;
 }

@@ -29,6 +29,7 @@
  * per-connection queue), as Kafka does (its SocketServer mutes a connection until the answer of its
  * current request is sent).
  */
+import type { Transport } from "../../src/runtime/transport.ts";
 import { MockBroker, type MockReply, type MockRequest } from "../../src/testing/mock_broker.ts";
 import { listOffsetsResponse, metadataResponse, producePartitionResponse } from "../../src/testing/builders.ts";
 import { InitProducerId, type InitProducerIdResponse } from "../../src/protocol/apis/init_producer_id.ts";
@@ -189,9 +190,9 @@ export class MockCluster {
     });
   }
 
-  static async start(n: number): Promise<MockCluster> {
+  static async start(n: number, options: { transport?: Transport } = {}): Promise<MockCluster> {
     const brokers: MockBroker[] = [];
-    for (let i = 0; i < n; i++) brokers.push(await MockBroker.start({ nodeId: i + 1 }));
+    for (let i = 0; i < n; i++) brokers.push(await MockBroker.start({ nodeId: i + 1, transport: options.transport }));
     return new MockCluster(brokers);
   }
 
