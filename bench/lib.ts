@@ -100,7 +100,8 @@ export class PayloadReader {
   /** The next record's value: a view into a buffer that is never reused. */
   next(): Uint8Array {
     if (this.#pos >= this.#end) this.#fill();
-    const v = this.#buf.subarray(this.#pos, this.#pos + this.#line - 1);
+    // the constructor, not subarray(): several times faster in V8, and the same view
+    const v = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset + this.#pos, this.#line - 1);
     this.#pos += this.#line;
     return v;
   }

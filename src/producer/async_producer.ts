@@ -414,6 +414,7 @@ export class AsyncProducer {
     }
     let estimate: number;
     let timestamp: number;
+    let now = 0;
     try {
       for (const i of this.#interceptors) {
         try {
@@ -425,7 +426,8 @@ export class AsyncProducer {
       }
       if (typeof msg?.topic !== "string" || msg.topic === "") throw new TypeError("message topic must be a non-empty string");
       estimate = measure(msg);
-      timestamp = msg.timestamp ?? Date.now();
+      now = Date.now();
+      timestamp = msg.timestamp ?? now;
       if (!Number.isSafeInteger(timestamp)) throw new TypeError(`message timestamp must be an integer, got ${timestamp}`);
     } catch (e) {
       this.#hold(64);
@@ -452,7 +454,7 @@ export class AsyncProducer {
     const generation = this.#generation;
     this.#pendingByGeneration.set(generation, (this.#pendingByGeneration.get(generation) ?? 0) + 1);
     this.#armSweep();
-    this.#route(msg, timestamp, done, Date.now(), generation, held);
+    this.#route(msg, timestamp, done, now, generation, held);
   }
 
   #hold(bytes: number): void {
