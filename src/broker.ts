@@ -862,6 +862,22 @@ export class Broker extends BrokerApis {
   }
 
   /** Closes the connection; pending requests fail with `ErrConnectionClosed`. */
+  /**
+   * Resolves once every request written so far has been taken by the operating system (at most
+   * `timeoutMs`, default `net.writeTimeout`), or at once without a connection. Requests without an
+   * answer (acks=0 produce) count as done before that, once queued; a graceful shutdown awaits
+   * this before {@link close}, which drops whatever is still queued.
+   */
+  async drained(timeoutMs?: number): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || socket.closed || !socket.whenDrained) return;
+    if (this.#flushScheduled) await Promise.resolve(); // this tick's frames reach the socket first
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = timeoutMs ?? this.#config.net.writeTimeout;
+    await Promise.race([socket.whenDrained(), new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
+    clearTimeout(timer);
+  }
+
   close(): Promise<void> {
     if (!this.#socket && !this.#opening) return Promise.resolve();
     this.#teardown(new ErrConnectionClosed(`${this.#addr}: closed by client`));

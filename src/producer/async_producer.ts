@@ -931,6 +931,9 @@ export class AsyncProducer {
     for (const s of this.#sinks.values()) s.wake();
     this.#shutdown = (async () => {
       if (this.#outstanding > 0) await new Promise<void>((r) => this.#idleWaiters.push(r));
+      // acks=0: a record counts as sent once queued on its connection; let the queues reach the
+      // OS before the client closes them (as Sarama, whose write returns once the kernel has it)
+      if (this.config.producer.requiredAcks === 0) await Promise.all([...this.#sinks.values()].map((s) => s.drained()));
       this.#closed = true;
       this.#recovery.stop();
       clearTimeout(this.#sweepTimer);

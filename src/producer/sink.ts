@@ -64,6 +64,7 @@ export class BrokerSink {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #firstQueuedAt = 0;
   #closed = false;
+  #broker: Broker | undefined; // the connection the last request went on
 
   /** @param brokerId the leader's id @param core the producer */
   constructor(brokerId: number, core: ProducerCore) {
@@ -95,6 +96,15 @@ export class BrokerSink {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+  }
+
+  /**
+   * Resolves once what this sink's connection was given has reached the OS (bounded by
+   * net.writeTimeout): acks=0 requests count as done when queued, and closing the connection
+   * would drop what is still queued.
+   */
+  drained(): Promise<void> {
+    return this.#broker?.drained() ?? Promise.resolve();
   }
 
   /** Something changed: flush if thresholds are met and a request slot is free. */
@@ -245,6 +255,7 @@ export class BrokerSink {
     const t0 = channels.produceBatch.hasSubscribers ? now() : 0;
     try {
       const broker: Broker = await client.broker(this.brokerId, "produce");
+      this.#broker = broker;
       unsent = false;
       const cap = this.#core.produceVersionCap();
       res = await broker.request(Produce, req, cap === undefined ? undefined : { version: Math.min(broker.versionFor(Produce), cap) });

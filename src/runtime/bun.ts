@@ -76,6 +76,9 @@ function attach(raw: BunSocket): State {
     whenWritable() {
       return state.queue.whenWritable();
     },
+    whenDrained() {
+      return state.queue.whenDrained();
+    },
     pause() {
       if (!state.closed) raw.pause();
     },

@@ -85,6 +85,8 @@ export function tlsOptionsError(tls: TlsOptions): string | undefined {
   return undefined;
 }
 
+const NOTHING = new Uint8Array(0);
+
 function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined, explain?: (e: Error) => Error): Socket {
   let closed = false;
   // node:net takes every byte but reports backpressure; wait for 'drain' before the next flush.
@@ -95,6 +97,8 @@ function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined, expl
     (e) => finish(e),
     {
       held: () => sock.writableLength,
+      // an empty write's callback runs once every earlier write has reached the OS (or failed)
+      flushed: () => new Promise<void>((r) => sock.write(NOTHING, () => r())),
       // corked writes leave in one writev when uncorked: record batches are not copied
       writev: (parts) => {
         let ok = true;
@@ -121,6 +125,9 @@ function wrap(sock: net.Socket, handlers: () => SocketHandlers | undefined, expl
     },
     whenWritable() {
       return queue.whenWritable();
+    },
+    whenDrained() {
+      return queue.whenDrained();
     },
     pause() {
       sock.pause();

@@ -78,6 +78,9 @@ export function pullSocket(
     whenWritable() {
       return queue.whenWritable();
     },
+    whenDrained() {
+      return queue.whenDrained();
+    },
     pause() {
       if (gate || closed) return;
       let open!: () => void;

@@ -95,6 +95,12 @@ export interface Socket {
    */
   whenWritable?(): Promise<void>;
   /**
+   * Resolves once every byte queued so far has been taken by the operating system, or once the
+   * socket closes (optional; the built-in adapters have it). Never rejects. A graceful close that
+   * must not drop what it wrote without waiting for an answer (acks=0 produce) awaits it first.
+   */
+  whenDrained?(): Promise<void>;
+  /**
    * Stop reading (optional): no `onData` until {@link resume}; once the OS buffers fill the peer's
    * writes stall, as they do against a peer that does not read. Data already read may still be
    * delivered. Used by tests to play a slow or stuck peer.

@@ -43,6 +43,12 @@ export interface WriteQueueOptions {
    * promise of it). Without it, each goes to the sink in turn.
    */
   writev?: (parts: Uint8Array[]) => number | Promise<number>;
+  /**
+   * Resolves once what the sink took has left the runtime's own buffer for the OS (node:net: the
+   * callback of an empty write, which runs after every earlier one). Without it, bytes the sink
+   * took count as drained.
+   */
+  flushed?: () => Promise<void>;
 }
 
 /** Queues writes and flushes them once per microtask through `sink`. */
@@ -58,6 +64,8 @@ export class WriteQueue {
   #held: (() => number) | undefined;
   #highWaterMark: number;
   #writable: { promise: Promise<void>; resolve: () => void } | undefined;
+  #drained: (() => void)[] = [];
+  #flushed: (() => Promise<void>) | undefined;
   #closed = false;
 
   /**
@@ -76,6 +84,15 @@ export class WriteQueue {
     this.#held = options.held;
     this.#highWaterMark = options.highWaterMark ?? WRITE_HIGH_WATER_MARK;
     this.#writev = options.writev;
+    this.#flushed = options.flushed;
+  }
+
+  /** Resolves once nothing is queued or in an unsettled write, and the runtime has flushed it; or once closed. */
+  whenDrained(): Promise<void> {
+    const ready = this.#closed || (this.#bytes === 0 && this.#inFlight === 0 && !this.#blocked);
+    const local = ready ? Promise.resolve() : new Promise<void>((r) => this.#drained.push(r));
+    const flushed = this.#flushed;
+    return flushed ? local.then(() => (this.#closed ? undefined : flushed())) : local;
   }
 
   /** Bytes not yet taken by the operating system: queued, in an unsettled async write, or held below. */
@@ -206,6 +223,9 @@ export class WriteQueue {
   }
 
   #checkWritable(): void {
+    if (this.#drained.length > 0 && (this.#closed || (this.#bytes === 0 && this.#inFlight === 0 && !this.#blocked))) {
+      for (const d of this.#drained.splice(0)) d();
+    }
     const w = this.#writable;
     if (w && (this.#closed || this.pending < this.#highWaterMark)) {
       this.#writable = undefined;
