@@ -20,6 +20,7 @@
 import { test as nodeTest } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { installTimerWitness, liveTimers } from "../support/timer_witness.ts";
 import { Client } from "../../src/client.ts";
 import { OffsetNewest, OffsetOldest } from "../../src/config.ts";
 import type { ConfigOverrides } from "../../src/config.ts";
@@ -87,6 +88,10 @@ function activeTimers(): number {
   return resources().filter((r) => r === "Timeout").length;
 }
 let timersAtStart = 0;
+// counted the same on every runtime (bun lists no resources): timers set by the library and the
+// tests from here on that have neither fired nor been cleared
+installTimerWitness();
+let witnessAtStart = 0;
 
 const TOPIC = uniqueTopic("faults");
 const READ_TIMEOUT = 1_000;
@@ -222,6 +227,7 @@ function faultTest(name: string, ms: number, body: (s: Setup) => Promise<Omit<Ro
 
 test("proxied broker: starts behind the proxy; metadata leads back to the proxy", 150_000, async () => {
   timersAtStart = activeTimers();
+  witnessAtStart = liveTimers();
   const ms = await startProxiedBroker();
   await withProxy(async (proxy) => {
     const client = await Client.connect(
@@ -710,6 +716,7 @@ test("proxied broker: stops; no socket or timer left behind", 60_000, async () =
     activeTimers() <= timersAtStart,
     `timers: ${activeTimers()} now, ${timersAtStart} at the start (${info.join(", ")})`,
   );
+  assert.ok(liveTimers() <= witnessAtStart, `live timers (witness): ${liveTimers()} now, ${witnessAtStart} at the start`);
   // node and deno list their resources (bun lists none): no client socket may remain open
   assert.deepEqual(sockets, [], `open sockets: ${info.join(", ")}`);
   console.log(`[fault-table] | test | runtime | faults | sent | verified | lost | duplicated | time (ms) |`);
