@@ -17,16 +17,16 @@ export function installTimerWitness(): void {
   const g = globalThis as unknown as Record<string, (...a: unknown[]) => unknown>;
   const setT = g.setTimeout, clearT = g.clearTimeout, setI = g.setInterval, clearI = g.clearInterval;
   g.setTimeout = (fn: unknown, ms?: unknown, ...rest: unknown[]) => {
-    let h: Handle;
+    const ref: { h?: Handle } = {}; // the callback needs the handle setTimeout returns
     const run = typeof fn === "function"
       ? (...a: unknown[]) => {
-        live.delete(key(h));
+        live.delete(key(ref.h));
         return (fn as (...x: unknown[]) => unknown)(...a);
       }
       : fn;
-    h = setT(run, ms, ...rest);
-    live.add(key(h));
-    return h;
+    ref.h = setT(run, ms, ...rest);
+    live.add(key(ref.h));
+    return ref.h;
   };
   g.clearTimeout = (h: unknown) => {
     live.delete(key(h));
