@@ -544,13 +544,19 @@ export class Broker extends BrokerApis {
         this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
         const start = this.#out.pos;
         const shared = this.#out.sharedCount;
+        const answered = !api.noResponse?.(req);
         let size: number;
         try {
+          // a request without an answer resolves once queued, while the socket may still hold its
+          // bytes: those are copied, so the caller may reuse its buffers as soon as it resolves
+          if (!answered) this.#out.shareMin = 0;
           size = encodeRequestFrame(this.#out, api, version, correlationId, this.#config.clientId, req);
         } catch (e) {
           this.#out.truncate(start, shared);
           this.#releaseSlot();
           return reject(e instanceof SamsaError ? e : new PacketEncodingError(String(e), { cause: e }));
+        } finally {
+          this.#out.shareMin = SHARE_MIN_BYTES;
         }
         if (size - 4 > this.#config.net.maxRequestSize) {
           this.#out.truncate(start, shared);
@@ -560,7 +566,6 @@ export class Broker extends BrokerApis {
           );
         }
         this.#scheduleFlush();
-        const answered = !api.noResponse?.(req);
         // metrics and the request events: one clock read, nothing built while nobody listens
         const m = this.#metrics;
         const traced = channels.requestStart.hasSubscribers || channels.requestEnd.hasSubscribers;
@@ -861,7 +866,6 @@ export class Broker extends BrokerApis {
     for (const w of waiters) w.reject(err);
   }
 
-  /** Closes the connection; pending requests fail with `ErrConnectionClosed`. */
   /**
    * Resolves once every request written so far has been taken by the operating system (at most
    * `timeoutMs`, default `net.writeTimeout`), or at once without a connection. Requests without an
@@ -878,6 +882,7 @@ export class Broker extends BrokerApis {
     clearTimeout(timer);
   }
 
+  /** Closes the connection; pending requests fail with `ErrConnectionClosed`. */
   close(): Promise<void> {
     if (!this.#socket && !this.#opening) return Promise.resolve();
     this.#teardown(new ErrConnectionClosed(`${this.#addr}: closed by client`));

@@ -231,7 +231,9 @@ export class BrokerSink {
         byTopic.set(b.tp.topic, t);
       }
       t.partitionData.push({ index: b.tp.partition, records: b.encoded! });
-      b.builder.lend(); // the connection may write these bytes by reference
+      // the connection may write these bytes by reference (not an acks=0 request, which is copied:
+      // it resolves while the socket may still hold it)
+      if (config.producer.requiredAcks !== 0) b.builder.lend();
       if (pm) {
         // Sarama's ProduceRequest.encode: per batch in every request sent (a retry counts again);
         // compression-ratio = uncompressed ÷ compressed bytes of the records, × 100

@@ -294,7 +294,7 @@ export function encodeRecordBatch(w: Writer, batch: RecordBatchInput, options: E
     w.writeRaw(compress(codec, scratch.finish(), options.level));
   }
   w.patchInt32(lengthAt, w.pos - lengthAt - 4);
-  w.patchUint32(crcAt, crc32c(w.finish().subarray(crcAt + 4, w.pos)));
+  w.patchUint32(crcAt, crc32c(w.view(crcAt + 4)));
 }
 
 function readRecords(

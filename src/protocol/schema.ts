@@ -449,9 +449,16 @@ function buildStruct(fields: readonly FieldSpec[], version: number, flexible: bo
           if (op.isDefault(v)) continue;
           w.writeUvarint(op.tag);
           const lenAt = w.pos;
-          // size prefix: encode into a scratch region, then move (sizes are small: tagged fields are rare)
-          op.enc(w, v);
-          const body = w.finish().slice(lenAt, w.pos);
+          // size prefix: encode into a scratch region, then move (sizes are small: tagged fields
+          // are rare); copied in full, since the body is moved (no record bytes by reference)
+          const shareMin = w.shareMin;
+          w.shareMin = 0;
+          try {
+            op.enc(w, v);
+          } finally {
+            w.shareMin = shareMin;
+          }
+          const body = w.view(lenAt).slice();
           w.pos = lenAt;
           w.writeUvarint(body.length).writeRaw(body);
         }

@@ -97,10 +97,18 @@ export class Writer {
    * Goes back to own-buffer position `pos` with the first `sharedCount` references kept (values
    * read from {@link pos} and {@link sharedCount} before writing what is to be undone).
    */
-  truncate(pos: number, sharedCount: number = this.#shared.length): this {
+  truncate(pos: number, sharedCount: number = this.#countBefore(pos)): this {
     while (this.#shared.length > sharedCount) this.#sharedBytes -= this.#shared.pop()!.bytes.length;
     this.pos = pos;
     return this;
+  }
+
+  // how many references lie before own-buffer position `pos`: one at `pos` itself ended what was
+  // written before it (a frame never starts with one)
+  #countBefore(pos: number): number {
+    let n = 0;
+    while (n < this.#shared.length && this.#shared[n].at <= pos) n++;
+    return n;
   }
 
   /**
@@ -158,6 +166,14 @@ export class Writer {
   finish(): Uint8Array {
     if (this.#shared.length > 0) return this.#joined();
     return this.#buf.subarray(0, this.pos);
+  }
+
+  /**
+   * A view of the writer's own bytes in `[from, to)` (positions as {@link pos} counts them: record
+   * bytes kept by reference are not in it). For checksums and moves of what an encoder just wrote.
+   */
+  view(from: number, to: number = this.pos): Uint8Array {
+    return this.#buf.subarray(from, to);
   }
 
   /** A copy of the bytes written so far, safe to keep after the writer is reused. */

@@ -211,6 +211,7 @@ export class WriteQueue {
           if (written < size) this.#requeue(offered, 0, written);
           this.#flush();
         }, (e) => this.#onError(e as Error));
+        this.#checkWritable(); // what settled before may have brought pending below the mark
         return;
       }
       if (n < 0 || this.#closed) return; // closed

@@ -1,0 +1,10 @@
+import { SyncProducer } from "../src/producer/sync_producer.ts";
+import { newManualPartitioner } from "../src/producer/partitioner.ts";
+const topic = process.argv[2];
+const p = await SyncProducer.connect(["127.0.0.1:18092"], { producer: { partitioner: newManualPartitioner, return: { successes: true }, transaction: { id: "rv-tx-" + Date.now() } } });
+await p.initTransactions();
+p.beginTransaction();
+await p.sendMessages([{ topic, partition: 0, value: "t1" }, { topic, partition: 0, value: "t2" }]);
+await p.commitTransaction();
+await p.close();
+console.log("done");
