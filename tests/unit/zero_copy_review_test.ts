@@ -1,6 +1,6 @@
 /**
  * Hostile review of e8ea29f (record batches reach the socket by reference). Tests named
- * `regression: ...` show a bug of the current code and fail until it is fixed; the others pin
+ * `regression: ...` failed on e8ea29f (each pins the bug it found, fixed in dd8135a); the others pin
  * behaviour that was checked and found sound (partial writes, ordering, pooling, truncation).
  */
 import { describe, test } from "node:test";
