@@ -67,8 +67,8 @@ export interface Cli {
 export const CONNECTION_FLAGS: FlagSpec[] = [
   { name: "brokers", short: "b", type: "list", split: true, arg: "HOST:PORT,...", help: "bootstrap brokers (else $KAFKA_BROKERS, else the config file's \"brokers\")" },
   { name: "config", short: "c", type: "string", arg: "FILE", help: "JSON config file: brokers, net.tls, net.sasl, any library setting (else $SAMSA_CONFIG)" },
-  { name: "client-id", type: "string", arg: "ID", help: "client id sent to the brokers", default: "samsa-cli" },
-  { name: "timeout", type: "int", arg: "MS", help: "connection timeout in ms", default: 10000 },
+  { name: "client-id", type: "string", arg: "ID", help: "client id sent to the brokers (else the config file's clientId, else samsa-cli)" },
+  { name: "timeout", type: "int", arg: "MS", help: "connection timeout in ms (else the config file's net.dialTimeout, else 10000)" },
   { name: "tls", type: "bool", help: "connect with TLS" },
   { name: "tls-ca", type: "string", arg: "FILE", help: "trusted CA certificates (PEM) for TLS" },
   { name: "sasl-mechanism", type: "string", arg: "NAME", help: "SASL mechanism", choices: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] },
@@ -197,12 +197,18 @@ export async function connection(cli: Cli, flags: Record<string, unknown>): Prom
   if (flags["sasl-mechanism"]) sasl.mechanism = flags["sasl-mechanism"];
   if (flags["sasl-user"]) sasl.user = flags["sasl-user"];
   if (flags["sasl-mechanism"] || flags["sasl-user"] || pw !== undefined || tokens) sasl.enable ??= true;
-  const timeout = flags.timeout as number;
+  // the command line wins over the file, the file over the CLI's defaults
+  const timeout = (flags.timeout as number | undefined) ?? (net.dialTimeout as number | undefined) ?? 10_000;
+  const metadata = isObject(overrides.metadata) ? { ...overrides.metadata } : {};
+  if (metadata.allowAutoTopicCreation === true) {
+    throw new CliError(ExitCode.Usage, `config file ${path}: metadata.allowAutoTopicCreation is refused: the CLI never creates topics implicitly (use samsa topics create)`);
+  }
   const config: ConfigOverrides = {
     ...(overrides as ConfigOverrides),
-    clientId: (overrides.clientId as string | undefined) ?? (flags["client-id"] as string),
-    net: { dialTimeout: timeout, ...(net as ConfigOverrides["net"]), tls: { ...tls, config: tlsConfig }, sasl } as ConfigOverrides["net"],
-    metadata: { ...(isObject(overrides.metadata) ? overrides.metadata : {}), allowAutoTopicCreation: false, refreshFrequency: 0 },
+    clientId: (flags["client-id"] as string | undefined) ?? (overrides.clientId as string | undefined) ?? "samsa-cli",
+    net: { ...(net as ConfigOverrides["net"]), dialTimeout: timeout, tls: { ...tls, config: tlsConfig }, sasl } as ConfigOverrides["net"],
+    // no background refreshes unless asked for: a command is short, and must not create topics
+    metadata: { refreshFrequency: 0, ...metadata, allowAutoTopicCreation: false },
   };
   return { brokers, config };
 }
@@ -210,8 +216,17 @@ export async function connection(cli: Cli, flags: Record<string, unknown>): Prom
 const NOT_FOUND = new Set<number>([KError.UnknownTopicOrPartition, KError.GroupIdNotFound, KError.UnknownTopicId]);
 const AUTH = new Set<number>([KError.TopicAuthorizationFailed, KError.GroupAuthorizationFailed, KError.ClusterAuthorizationFailed]);
 
-/** The exit code and the one-line message of an error that ended a command. */
+/** Whether `e` is the error of a write to a pipe whose reader has gone (`samsa … | head`). */
+export function isBrokenPipe(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "EPIPE";
+}
+
+/**
+ * The exit code and the one-line message of an error that ended a command. A closed stdout pipe
+ * ends it quietly with 0 (message ""), as a pipeline expects of a reader that stopped early.
+ */
 export function classify(e: unknown): { code: ExitCode; message: string } {
+  if (isBrokenPipe(e)) return { code: ExitCode.Ok, message: "" };
   const err = e instanceof Error ? e : new Error(String(e));
   if (err instanceof CliError) return { code: err.code, message: err.message };
   if (err instanceof UsageError) return { code: ExitCode.Usage, message: err.message };
@@ -249,22 +264,97 @@ export async function topicPartitions(admin: ClusterAdmin, topic: string): Promi
   return d.partitions.map((p) => p.partition).sort((a, b) => a - b);
 }
 
-/** Splits a stream of byte chunks into lines (without `\n` or `\r\n`); a last line without a newline counts. */
-export async function* lines(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<string> {
-  const dec = new TextDecoder();
-  let rest = "";
-  for await (const chunk of chunks) {
-    rest += dec.decode(chunk, { stream: true });
-    let nl: number;
-    let start = 0;
-    while ((nl = rest.indexOf("\n", start)) >= 0) {
-      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      yield rest.slice(start, end);
-      start = nl + 1;
+/**
+ * Splits a stream of byte chunks into lines of bytes (without `\n` or `\r\n`; a last line
+ * without a newline counts), as they are: input that is not UTF-8 is not changed. Ends at once
+ * when `signal` aborts, even while a read is pending (Ctrl-C on a terminal that sends nothing).
+ */
+export async function* lines(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted = signal && new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  let rest: Uint8Array = new Uint8Array(0);
+  try {
+    while (true) {
+      const next = aborted ? await Promise.race([it.next(), aborted]) : await it.next();
+      if (next === "aborted") return;
+      if (next.done) break;
+      const buf = rest.length === 0 ? next.value : join(rest, next.value);
+      let start = 0;
+      let nl: number;
+      while ((nl = buf.indexOf(10, start)) >= 0) {
+        yield buf.slice(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+        start = nl + 1;
+      }
+      rest = buf.slice(start);
+      if (signal?.aborted) return;
     }
-    rest = rest.slice(start);
-    if (signal?.aborted) return;
+    if (rest.length > 0) yield rest[rest.length - 1] === 13 ? rest.subarray(0, -1) : rest;
+  } finally {
+    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    void it.return?.()?.catch?.(() => {}); // not awaited: a pending read may never end
   }
-  rest += dec.decode();
-  if (rest !== "") yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * For `--end`: calls `reached(partition)` once per partition, when its consumer has fetched up to
+ * its end offset (`ends`) and every fetched message has been taken, checked every `everyMs`, or
+ * when the caller says so ({@link EndWatch.reach}: it took the record at `end - 1`, or was handed
+ * one at `end` or later). The position matters, not a record at `end - 1`: a partition that ends
+ * with a transaction marker, with aborted records under read_committed, or with a compacted tail
+ * has none, but its consumer's position still gets there. Stop it with {@link EndWatch.stop}.
+ */
+export function watchEnds(
+  pcs: readonly { partition: number; nextOffset(): number; bufferedCount(): number }[],
+  ends: ReadonlyMap<number, number>,
+  reached: (partition: number) => void,
+  everyMs: number = 100,
+): EndWatch {
+  const open = new Set(pcs.map((pc) => pc.partition));
+  const reach = (p: number): void => {
+    if (!open.delete(p)) return;
+    if (open.size === 0) clearInterval(timer);
+    reached(p);
+  };
+  const check = (): void => {
+    for (const pc of pcs) {
+      if (open.has(pc.partition) && pc.nextOffset() >= (ends.get(pc.partition) ?? 0) && pc.bufferedCount() === 0) reach(pc.partition);
+    }
+  };
+  const timer = setInterval(check, everyMs);
+  check();
+  return { reach, stop: () => clearInterval(timer), get open() { return open.size; } };
+}
+
+/** What {@link watchEnds} returns. */
+export interface EndWatch {
+  /** Marks a partition as at its end. */
+  reach(partition: number): void;
+  /** Stops checking. */
+  stop(): void;
+  /** Partitions that have not reached their end yet. */
+  readonly open: number;
+}
+
+/** The first index of `needle` in `hay`, or -1. */
+export function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0) return 0;
+  const first = needle[0];
+  for (let i = hay.indexOf(first); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { type CommandSpec, UsageError } from "./args.ts";
-import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, parseTime, topicPartitions } from "./common.ts";
+import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, parseTime, topicPartitions, watchEnds } from "./common.ts";
 import { fmtDuration, fmtInt, formatter, LineWriter, ProgressLine } from "./output.ts";
 import { Client } from "../client.ts";
 import { ClusterAdmin } from "../admin/admin.ts";
@@ -144,7 +144,9 @@ async function direct(
     }
     const ends = new Map<number, number>();
     if (untilEnd) {
-      for (const r of await admin.listOffsets(partitions.map((partition) => ({ topic, partition, spec: "latest" as const })))) {
+      // read_committed stops at the last stable offset (later records are not delivered yet)
+      const isolationLevel = conf?.consumer?.isolationLevel ?? IsolationLevel.ReadUncommitted;
+      for (const r of await admin.listOffsets(partitions.map((partition) => ({ topic, partition, spec: "latest" as const })), { isolationLevel })) {
         if (r.error) throw r.error;
         ends.set(r.partition, r.offset);
       }
@@ -153,24 +155,39 @@ async function direct(
       starts.get(p) ?? (offsetFlag === "oldest" ? OffsetOldest : offsetFlag === "newest" ? OffsetNewest : Number(offsetFlag));
     const pcs: PartitionConsumer[] = [];
     stop.signal.addEventListener("abort", () => consumer.close().catch(() => {}), { once: true });
-    const open = new Set<number>();
-    for (const p of partitions) {
-      const pc = await consumer.consumePartition(topic, p, start(p));
-      pcs.push(pc);
-      if (!untilEnd || pc.nextOffset() < ends.get(p)!) open.add(p);
-    }
-    if (untilEnd && open.size === 0) return;
-    await Promise.all(pcs.filter((pc) => open.has(pc.partition)).map(async (pc) => {
-      const end = ends.get(pc.partition);
-      for await (const m of pc) {
-        if ((await sink.take(m)) !== "more") break;
-        if (end !== undefined && m.offset >= end - 1) {
-          open.delete(pc.partition);
-          if (open.size === 0) stop.abort();
-          break;
+    for (const p of partitions) pcs.push(await consumer.consumePartition(topic, p, start(p)));
+    // --end: a partition is done once its position reaches its end offset (see watchEnds); each
+    // one's iteration ends then, and the last closes the consumer
+    const done = new Set<number>();
+    const finish = new Map<number, () => void>();
+    const watch = untilEnd
+      ? watchEnds(pcs, ends, (p) => {
+        done.add(p);
+        finish.get(p)?.();
+        if (done.size === pcs.length) stop.abort();
+      })
+      : undefined;
+    try {
+      if (watch && watch.open === 0) return;
+      await Promise.all(pcs.filter((pc) => !done.has(pc.partition)).map(async (pc) => {
+        const it = pc[Symbol.asyncIterator]();
+        const ended = new Promise<IteratorResult<ConsumerMessage>>((r) => finish.set(pc.partition, () => r({ done: true, value: undefined })));
+        const end = ends.get(pc.partition);
+        while (!done.has(pc.partition)) {
+          const next = await Promise.race([it.next(), ended]);
+          if (next.done) break;
+          const m = next.value;
+          if (end !== undefined && m.offset >= end) { // produced after consuming started
+            watch!.reach(pc.partition);
+            break;
+          }
+          if ((await sink.take(m)) !== "more") break;
+          if (end !== undefined && m.offset >= end - 1) watch!.reach(pc.partition);
         }
-      }
-    }));
+      }));
+    } finally {
+      watch?.stop();
+    }
   } finally {
     await consumer.close().catch(() => {});
     await client.close();

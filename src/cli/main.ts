@@ -99,7 +99,14 @@ export function mainHelp(): string {
 export async function main(args: readonly string[], io?: ProcessIO): Promise<number> {
   const pio = io ?? (await processIO());
   const stop = new AbortController();
-  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => pio.onSignal(s, () => stop.abort()));
+  // the first signal stops the command cleanly (consumers commit, producers deliver); a second
+  // one, when that takes too long for the user, ends the process at once
+  const offs = (["SIGINT", "SIGTERM"] as const).map((s) =>
+    pio.onSignal(s, () => {
+      if (stop.signal.aborted) void pio.exit(130);
+      else stop.abort();
+    })
+  );
   const cli: Cli = { io: pio, tty: pio.isTTY("stderr"), stdoutTTY: pio.isTTY("stdout"), signal: stop.signal };
   try {
     const [name, ...rest] = args;
@@ -136,7 +143,7 @@ export async function main(args: readonly string[], io?: ProcessIO): Promise<num
     return await cmd.run(cli, parsed.flags, parsed.positionals);
   } catch (e) {
     const { code, message } = classify(e);
-    await pio.writeErr(`samsa: ${message}\n`).catch(() => {});
+    if (message) await pio.writeErr(`samsa: ${message}\n`).catch(() => {});
     if (pio.env("SAMSA_DEBUG") && e instanceof Error && e.stack) await pio.writeErr(`${e.stack}\n`).catch(() => {});
     return code;
   } finally {

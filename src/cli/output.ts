@@ -54,34 +54,39 @@ function jsonBytes(b: Uint8Array | null): string | null | { base64: string } {
 /** The placeholders a template may use. */
 export const TEMPLATE_FIELDS: readonly string[] = ["topic", "partition", "offset", "timestamp", "time", "key", "value", "headers", "header.NAME"];
 
+const FIELDS: Record<string, Formatter> = {
+  topic: (r) => r.topic,
+  partition: (r) => String(r.partition),
+  offset: (r) => String(r.offset),
+  timestamp: (r) => String(r.timestamp),
+  time: (r) => new Date(r.timestamp).toISOString(),
+  key: (r) => text(r.key),
+  value: (r) => text(r.value),
+  headers: (r) => r.headers.map((h) => `${h.key}=${text(h.value)}`).join(","),
+};
+
 /**
  * Compiles a template such as `{partition}:{offset} {key}={value} {headers}`. Placeholders:
  * {@link TEMPLATE_FIELDS} (`{time}` is the timestamp as ISO 8601, `{headers}` is `k=v,k=v`,
- * `{header.NAME}` one header's value); `\n`, `\t` and `\\` are escapes. An unknown placeholder is a
- * {@link UsageError}.
+ * `{header.NAME}` one header's value); `\n`, `\t` and `\\` are escapes. Any other `{word}` or
+ * `{word.…}` (e.g. `{Value}`, `{partition_id}`, `{header.}`) is a {@link UsageError}; braces
+ * around anything else (`{"a":1}`) are text.
  */
 export function compileTemplate(template: string): Formatter {
   const src = template.replace(/\\([nt\\])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
   const parts: (string | Formatter)[] = [];
   let last = 0;
-  for (const m of src.matchAll(/\{([a-z]+)(?:\.([^}]+))?\}/g)) {
+  for (const m of src.matchAll(/\{([A-Za-z_][\w-]*)(?:\.([^}]*))?\}/g)) {
     parts.push(src.slice(last, m.index));
     last = m.index! + m[0].length;
     const [field, arg] = [m[1], m[2]];
-    const f: Formatter | undefined = field === "header" && arg !== undefined
+    const f: Formatter | undefined = field === "header" && arg
       ? (r) => text(r.headers.find((h) => h.key === arg)?.value ?? null)
       : arg !== undefined
       ? undefined
-      : ({
-        topic: (r) => r.topic,
-        partition: (r) => String(r.partition),
-        offset: (r) => String(r.offset),
-        timestamp: (r) => String(r.timestamp),
-        time: (r) => new Date(r.timestamp).toISOString(),
-        key: (r) => text(r.key),
-        value: (r) => text(r.value),
-        headers: (r) => r.headers.map((h) => `${h.key}=${text(h.value)}`).join(","),
-      } as Record<string, Formatter>)[field];
+      : Object.hasOwn(FIELDS, field) // not inherited names such as {constructor}
+      ? FIELDS[field]
+      : undefined;
     if (!f) throw new UsageError(`unknown template placeholder ${m[0]}; known: ${TEMPLATE_FIELDS.map((x) => `{${x}}`).join(" ")}`, "consume");
     parts.push(f);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { type CommandSpec, UsageError } from "./args.ts";
-import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, topicPartitions } from "./common.ts";
+import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, topicPartitions, watchEnds } from "./common.ts";
 import { bar, fmtBytes, fmtDuration, fmtInt, percentiles, ProgressLine } from "./output.ts";
 import { ACKS, CODECS, PARTITIONERS } from "./produce.ts";
 import { Client } from "../client.ts";
@@ -177,18 +177,32 @@ async function perfConsume(cli: Cli, flags: Record<string, unknown>, [topic, ...
     progress.start(200);
     const stop = (): void => void consumer.close().catch(() => {});
     cli.signal.addEventListener("abort", stop, { once: true });
-    if (goal > 0) {
-      await Promise.all(pcs.map(async (pc) => {
-        const end = ends.get(pc.partition) ?? 0;
-        if (untilEnd && pc.nextOffset() >= end) return;
-        for await (const m of pc) {
-          if (read >= goal) break;
-          latencies[read++] = Math.max(0, Date.now() - m.timestamp);
-          bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
-          if (read >= goal) stop();
-          if (untilEnd && m.offset >= end - 1) break;
-        }
-      }));
+    // to the end: each partition until its position reaches its end offset (a transaction marker
+    // at the end is never delivered, so `goal`, which counts it, is an upper bound: see watchEnds)
+    const reached = new Set<number>();
+    const watch = untilEnd
+      ? watchEnds(pcs, ends, (p) => {
+        reached.add(p);
+        if (reached.size === pcs.length) stop();
+      })
+      : undefined;
+    try {
+      if (goal > 0 && (!watch || watch.open > 0)) {
+        await Promise.all(pcs.map(async (pc) => {
+          const end = ends.get(pc.partition) ?? 0;
+          if (reached.has(pc.partition)) return;
+          for await (const m of pc) {
+            if (read >= goal || (untilEnd && m.offset >= end)) break;
+            latencies[read++] = Math.max(0, Date.now() - m.timestamp);
+            bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+            if (read >= goal) stop();
+            if (untilEnd && m.offset >= end - 1) watch!.reach(pc.partition);
+            if (reached.has(pc.partition)) break;
+          }
+        }));
+      }
+    } finally {
+      watch?.stop();
     }
     cli.signal.removeEventListener("abort", stop);
     const ms = performance.now() - started;

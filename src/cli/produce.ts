@@ -4,7 +4,7 @@
  * @module
  */
 import { type CommandSpec, keyValue, UsageError } from "./args.ts";
-import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, lines, topicPartitions } from "./common.ts";
+import { type Cli, CliError, CONNECTION_FLAGS, connection, ExitCode, indexOfBytes, isBrokenPipe, lines, topicPartitions } from "./common.ts";
 import { bar, fmtDuration, fmtInt, LineWriter, ProgressLine } from "./output.ts";
 import { Client } from "../client.ts";
 import { ClusterAdmin } from "../admin/admin.ts";
@@ -117,10 +117,18 @@ export async function produce(cli: Cli, flags: Record<string, unknown>, position
     }, cli.tty && (fileData !== undefined || !cli.io.isTTY("stdin"))); // not over lines being typed
     progress.start();
     const out = new LineWriter(cli.io);
+    let printing = flags["print-offsets"] === true;
     const reporting = (async () => {
       for await (const m of producer.successes()) {
         acked++;
-        if (flags["print-offsets"]) await out.line(JSON.stringify({ partition: m.partition, offset: m.offset, line: m.metadata }));
+        if (!printing) continue;
+        try {
+          await out.line(JSON.stringify({ partition: m.partition, offset: m.offset, line: m.metadata }));
+        } catch (e) {
+          // the reader of the offsets has gone (`| head`): stop printing, still deliver every record
+          if (!isBrokenPipe(e)) throw e;
+          printing = false;
+        }
       }
     })();
     const failing = (async () => {
@@ -130,12 +138,14 @@ export async function produce(cli: Cli, flags: Record<string, unknown>, position
       }
     })();
     const input = fileData ? single(fileData) : cli.io.stdin();
+    const sepBytes = sep === undefined ? undefined : new TextEncoder().encode(sep);
     for await (const line of lines(input, cli.signal)) {
-      let key: string | null = null;
+      // bytes as they came: input that is not UTF-8 is sent unchanged
+      let key: Uint8Array | null = null;
       let value = line;
-      if (sep !== undefined) {
-        const at = line.indexOf(sep);
-        if (at >= 0) (key = line.slice(0, at)), (value = line.slice(at + sep.length));
+      if (sepBytes !== undefined) {
+        const at = indexOfBytes(line, sepBytes);
+        if (at >= 0) (key = line.subarray(0, at)), (value = line.subarray(at + sepBytes.length));
       }
       const msg: ProducerMessage = { topic, key, value, metadata: ++sent };
       if (headers.length) msg.headers = headers;
@@ -149,7 +159,7 @@ export async function produce(cli: Cli, flags: Record<string, unknown>, position
       await producer.close();
     } catch { /* failures were counted from errors() */ }
     await Promise.all([reporting, failing]);
-    await out.flush();
+    if (printing) await out.flush().catch((e) => { if (!isBrokenPipe(e)) throw e; });
     await progress.stop();
     const took = Date.now() - started;
     if (failed > 0) {

@@ -107,7 +107,7 @@ const create = command({
       if (cli.tty) await cli.io.writeErr(`exists: ${r.name}\n`);
     } else {
       await cli.io.writeErr(`samsa: ${r.name}: ${r.error.message}\n`);
-      failed ??= new CliError(r.error.code === KError.TopicAlreadyExists ? ExitCode.Error : ExitCode.Error, `could not create ${res.filter((x) => x.error).length} of ${res.length} topics`);
+      failed ??= new CliError(ExitCode.Error, `could not create ${res.filter((x) => x.error).length} of ${res.length} topics`);
     }
   }
   if (failed) throw failed;

@@ -22,7 +22,10 @@ export interface ProcessIO {
   env(name: string): string | undefined;
   /** Standard input as chunks of bytes; iterate it once. */
   stdin(): AsyncIterable<Uint8Array>;
-  /** Writes to stdout; resolves once the data was taken (waits while the pipe is full). */
+  /**
+   * Writes to stdout; resolves once the data was taken (waits while the pipe is full). Rejects
+   * with an error whose `code` is `"EPIPE"` once the reader has gone (`samsa consume | head`).
+   */
   write(data: string | Uint8Array): Promise<void>;
   /** Writes to stderr; resolves once the data was taken. */
   writeErr(data: string | Uint8Array): Promise<void>;

@@ -13,8 +13,9 @@ async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: stri
   try {
     while (buf.length > 0) buf = buf.subarray(await w.write(buf));
   } catch (e) {
-    // a closed pipe (e.g. `samsa consume | head`) ends the program quietly, as SIGPIPE would
-    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(0);
+    // a closed pipe (e.g. `samsa consume | head`): the same error as on Node, for the command to
+    // decide (a consumer ends quietly, a producer still delivers what it read)
+    if (e instanceof Deno.errors.BrokenPipe) throw Object.assign(new Error("broken pipe", { cause: e }), { code: "EPIPE" });
     throw e;
   }
 }

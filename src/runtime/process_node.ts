@@ -21,7 +21,10 @@ export function streamWrite(s: Out, data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     s.once("error", onError);
-    const ok = s.write(data, () => s.off("error", onError));
+    const ok = s.write(data, (err) => {
+      s.off("error", onError);
+      if (err) reject(err); // e.g. written after the pipe closed: no 'drain' will come
+    });
     if (ok) resolve();
     else s.once("drain", () => resolve());
   });
@@ -38,14 +41,17 @@ export function streamFlush(s: Out): Promise<void> {
 /** The parts of {@link ProcessIO} that Node and Bun share (`node:process` works alike on both). */
 export function nodeCommon(): Omit<ProcessIO, "stdin" | "readFile"> {
   const streams = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
-  // a closed pipe (e.g. `samsa consume | head`) ends the program quietly instead of throwing
+  // a closed pipe (e.g. `samsa consume | head`): writes reject with the EPIPE error (the command
+  // decides: a consumer ends quietly, a producer still delivers what it read); without a listener
+  // the 'error' event would end the process at once
+  let broken: Error | undefined;
   process.stdout.on("error", (e: Error & { code?: string }) => {
-    if (e.code === "EPIPE") process.exit(0);
+    if (e.code === "EPIPE") broken = e;
   });
   return {
     args: process.argv.slice(2),
     env: (name) => process.env[name],
-    write: (data) => streamWrite(process.stdout, data),
+    write: (data) => broken ? Promise.reject(broken) : streamWrite(process.stdout, data),
     writeErr: (data) => streamWrite(process.stderr, data),
     isTTY: (s: StdStream) => (streams[s] as { isTTY?: boolean }).isTTY === true,
     columns: () => process.stderr.columns || process.stdout.columns || 80,

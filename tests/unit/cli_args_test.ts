@@ -103,8 +103,32 @@ describe("cli output", () => {
       yield enc2.encode("\u00e9");
     }
     const out: string[] = [];
-    for await (const l of lines(chunks())) out.push(l);
+    for await (const l of lines(chunks())) out.push(new TextDecoder().decode(l));
     assert.deepEqual(out, ["a", "bc", "", "d\u00e9"]);
+    // bytes that are not UTF-8 come through unchanged, a UTF-8 character split across chunks too
+    async function* raw() {
+      yield Uint8Array.of(0xff, 0xfe, 10, 0xc3);
+      yield Uint8Array.of(0xa9, 13, 10);
+    }
+    const bytes: number[][] = [];
+    for await (const l of lines(raw())) bytes.push([...l]);
+    assert.deepEqual(bytes, [[0xff, 0xfe], [0xc3, 0xa9]]);
+  });
+
+  it("lines() ends when the signal aborts, even while a read is pending", async () => {
+    const stop = new AbortController();
+    async function* never() {
+      yield new TextEncoder().encode("first\n");
+      await new Promise(() => {}); // a terminal where nobody types
+    }
+    const out: string[] = [];
+    const done = (async () => {
+      for await (const l of lines(never(), stop.signal)) out.push(new TextDecoder().decode(l));
+    })();
+    await new Promise((r) => setTimeout(r, 0));
+    stop.abort();
+    await done;
+    assert.deepEqual(out, ["first"]);
   });
 
   it("maps errors to exit codes", () => {
