@@ -111,8 +111,13 @@ export async function main(args: readonly string[], io?: ProcessIO): Promise<num
   try {
     const [name, ...rest] = args;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      // asked for: on stdout, exit 0; missing command: a usage error, on stderr
+      if (name === undefined) {
+        await pio.writeErr(mainHelp());
+        return ExitCode.Usage;
+      }
       await pio.write(mainHelp());
-      return name === undefined ? ExitCode.Usage : ExitCode.Ok;
+      return ExitCode.Ok;
     }
     if (name === "--version" || name === "version") {
       await pio.write(`samsa ${SAMSA_VERSION}\n`);

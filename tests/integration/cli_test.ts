@@ -96,6 +96,10 @@ describe(`samsa CLI on ${runtime}`, () => {
   it("--help of every command lists its flags, from the same table the parser uses", async () => {
     const top = await ok(["--help"]);
     for (const c of ["produce", "consume", "topics", "groups", "perf", "Exit codes"]) assert.match(top.stdout, new RegExp(c));
+    const bare = await samsa([]); // no command: a usage error, the help on stderr
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, "");
+    assert.match(bare.stderr, /Exit codes/);
     const commands = [
       ["produce"], ["consume"], ["topics", "list"], ["topics", "describe"], ["topics", "create"], ["topics", "delete"],
       ["topics", "alter-config"], ["groups", "list"], ["groups", "describe"], ["groups", "reset-offsets"], ["groups", "delete"],
