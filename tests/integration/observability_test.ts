@@ -51,6 +51,12 @@ async function countingTransport(): Promise<{ transport: Transport; written: () 
               target.write(data);
             };
           }
+          if (prop === "writev" && target.writev) { // large record batches come this way
+            return (parts: readonly Uint8Array[]) => {
+              for (const p of parts) written += p.length;
+              target.writev!(parts);
+            };
+          }
           const v = Reflect.get(target, prop, target);
           return typeof v === "function" ? v.bind(target) : v;
         },
