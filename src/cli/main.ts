@@ -110,6 +110,7 @@ export async function main(args: readonly string[], io?: ProcessIO): Promise<num
   const cli: Cli = { io: pio, tty: pio.isTTY("stderr"), stdoutTTY: pio.isTTY("stdout"), signal: stop.signal };
   try {
     const [name, ...rest] = args;
+    if (name === "help" && rest.length > 0) return await main([...rest, "--help"], pio); // samsa help topics
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       // asked for: on stdout, exit 0; missing command: a usage error, on stderr
       if (name === undefined) {

@@ -156,6 +156,7 @@ const consumeSpec: CommandSpec = {
 
 async function perfConsume(cli: Cli, flags: Record<string, unknown>, [topic, ...more]: string[]): Promise<number> {
   if (!topic || more.length) throw new UsageError(topic ? `unexpected argument ${JSON.stringify(more[0])}` : "missing TOPIC", "perf consume");
+  if (flags.count !== undefined && (flags.count as number) < 1) throw new UsageError("--count must be at least 1", "perf consume");
   const { brokers, config } = await connection(cli, flags);
   const client = await Client.connect(brokers, config);
   const consumer = Consumer.fromClient(client);
@@ -166,7 +167,6 @@ async function perfConsume(cli: Cli, flags: Record<string, unknown>, [topic, ...
     const from = flags.offset === "oldest" ? OffsetOldest : OffsetNewest;
     const pcs = await Promise.all(partitions.map((p) => consumer.consumePartition(topic, p, from)));
     let total = flags.count as number | undefined;
-    if (total !== undefined && total < 1) throw new UsageError("--count must be at least 1", "perf consume");
     const untilEnd = total === undefined;
     if (untilEnd) total = pcs.reduce((n, pc) => n + Math.max(0, (ends.get(pc.partition) ?? 0) - pc.nextOffset()), 0);
     const goal = total!;

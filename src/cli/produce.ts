@@ -78,6 +78,7 @@ export async function produce(cli: Cli, flags: Record<string, unknown>, position
   const sep = flags["key-separator"] as string | undefined;
   if (sep === "") throw new UsageError("--key-separator must not be empty", "produce");
   const partition = flags.partition as number | undefined;
+  if (partition !== undefined && partition < 0) throw new UsageError(`--partition must be 0 or more, got ${partition}`, "produce");
   const acks = ACKS[flags.acks as string];
   // read the file before connecting: a missing file is a usage error, not a half-done run
   let fileData: Uint8Array | undefined;

@@ -100,6 +100,10 @@ describe(`samsa CLI on ${runtime}`, () => {
     assert.equal(bare.code, 2);
     assert.equal(bare.stdout, "");
     assert.match(bare.stderr, /Exit codes/);
+    assert.match((await ok(["help", "topics"])).stdout, /samsa topics SUBCOMMAND/, "help COMMAND is COMMAND --help");
+    const negative = await samsa(["produce", "t", "-p", "-1"]);
+    assert.equal(negative.code, 2, negative.stderr);
+    assert.match(negative.stderr, /--partition must be 0 or more/);
     const commands = [
       ["produce"], ["consume"], ["topics", "list"], ["topics", "describe"], ["topics", "create"], ["topics", "delete"],
       ["topics", "alter-config"], ["groups", "list"], ["groups", "describe"], ["groups", "reset-offsets"], ["groups", "delete"],
