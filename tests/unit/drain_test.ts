@@ -12,6 +12,7 @@ import { defaultTransport, loadTransport, runtimeName } from "../../src/runtime/
 import type { Socket, Transport } from "../../src/runtime/transport.ts";
 import { WriteQueue } from "../../src/runtime/write_queue.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
+import { slowLink } from "../support/slow_link.ts";
 import { waitFor } from "../support/wait.ts";
 
 async function transports(): Promise<Transport[]> {
@@ -87,57 +88,8 @@ describe(`Socket.whenDrained on ${runtimeName()}`, () => {
 
 describe("acks=0 close()", () => {
   test("close() right after the last send delivers every record: the connection's queue reaches the OS before it is closed", async () => {
-    const base = await defaultTransport();
-    // the client's sockets pass their bytes on 64 KiB per millisecond, holding the rest (a slow
-    // link); closing them drops what they hold, as a runtime's socket does
-    const slow: Transport = {
-      name: base.name,
-      listen: (o, a) => base.listen(o, a),
-      connect: async (o, h) => {
-        const s = await base.connect(o, h);
-        let held: Uint8Array[] = [];
-        let heldBytes = 0;
-        let drainWaiters: (() => void)[] = [];
-        const pump = setInterval(() => {
-          let budget = 64 * 1024;
-          while (held.length > 0 && budget > 0) {
-            const part = held[0];
-            const n = Math.min(budget, part.length);
-            s.write(part.slice(0, n));
-            budget -= n;
-            heldBytes -= n;
-            if (n === part.length) held.shift();
-            else held[0] = part.subarray(n);
-          }
-          if (heldBytes === 0) for (const w of drainWaiters.splice(0)) w();
-        }, 1);
-        const hold = (d: Uint8Array): void => {
-          held.push(d);
-          heldBytes += d.length;
-        };
-        return {
-          write: hold,
-          writev: (parts) => parts.forEach(hold),
-          close: () => {
-            clearInterval(pump);
-            held = [];
-            heldBytes = 0;
-            for (const w of drainWaiters.splice(0)) w();
-            drainWaiters = [];
-            s.close();
-          },
-          get closed() {
-            return s.closed;
-          },
-          get pendingBytes() {
-            return heldBytes + s.pendingBytes;
-          },
-          whenWritable: () => Promise.resolve(), // never pushes back: everything is held
-          whenDrained: () =>
-            (heldBytes === 0 ? Promise.resolve() : new Promise<void>((r) => drainWaiters.push(r))).then(() => s.whenDrained!()),
-        };
-      },
-    };
+    // a slow link that never pushes back: everything waits in it; closing drops what it holds
+    const slow = slowLink(await defaultTransport(), { highWater: Infinity });
     const c = await MockCluster.start(1);
     try {
       c.addTopic("t", 1);

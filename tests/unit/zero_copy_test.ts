@@ -18,6 +18,7 @@ import type { Transport } from "../../src/runtime/transport.ts";
 import { WriteQueue } from "../../src/runtime/write_queue.ts";
 import { MockBroker } from "../../src/testing/mock_broker.ts";
 import { MockCluster } from "../support/mock_cluster.ts";
+import { slowLink } from "../support/slow_link.ts";
 import { waitFor } from "../support/wait.ts";
 
 function filled(n: number, seed: number): Uint8Array {
@@ -226,56 +227,9 @@ describe("zero-copy record batches", () => {
   });
 
   test("acks=0 through a slow reader: no batch buffer is reused while its bytes still wait in the socket (every record arrives intact)", async () => {
-    const base = await defaultTransport();
-    // the client's sockets hand what they are given to the real socket 64 KiB per millisecond,
-    // keeping the rest by reference (as a runtime does while the kernel's buffer is full); acks=0
-    // batches count as delivered once below the high-water mark, before they are written
-    const HIGH_WATER = 1 << 20;
-    const slow: Transport = {
-      name: base.name,
-      listen: (o, a) => base.listen(o, a),
-      connect: async (o, h) => {
-        const s = await base.connect(o, h);
-        let held: Uint8Array[] = [];
-        let heldBytes = 0;
-        let waiters: (() => void)[] = [];
-        const pump = setInterval(() => {
-          let budget = 64 * 1024;
-          while (held.length > 0 && budget > 0) {
-            const part = held[0];
-            const n = Math.min(budget, part.length);
-            s.write(part.slice(0, n)); // a copy of what "the kernel took", at that moment
-            budget -= n;
-            heldBytes -= n;
-            if (n === part.length) held.shift();
-            else held[0] = part.subarray(n);
-          }
-          if (heldBytes < HIGH_WATER) for (const w of waiters.splice(0)) w();
-        }, 1);
-        const hold = (d: Uint8Array): void => {
-          held.push(d);
-          heldBytes += d.length;
-        };
-        return {
-          write: hold,
-          writev: (parts) => parts.forEach(hold),
-          close: () => {
-            clearInterval(pump);
-            held = [];
-            for (const w of waiters.splice(0)) w();
-            waiters = [];
-            s.close();
-          },
-          get closed() {
-            return s.closed;
-          },
-          get pendingBytes() {
-            return heldBytes + s.pendingBytes;
-          },
-          whenWritable: () => heldBytes < HIGH_WATER ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)),
-        };
-      },
-    };
+    // acks=0 batches count as delivered once below the high-water mark, before they are written:
+    // a slow link holds them by reference meanwhile
+    const slow = slowLink(await defaultTransport());
     const c = await MockCluster.start(1);
     try {
       c.addTopic("t", 2);
