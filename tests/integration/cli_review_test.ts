@@ -10,7 +10,6 @@ import process from "node:process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { kafkaBrokers, uniqueTopic } from "../support/wait.ts";
 import { createTopic } from "../support/admin.ts";
 import { SyncProducer } from "../../src/producer/sync_producer.ts";
@@ -19,43 +18,15 @@ import { parseArgs } from "../../src/cli/args.ts";
 import { type Cli, connection } from "../../src/cli/common.ts";
 import { CONSUME } from "../../src/cli/consume.ts";
 import type { ProcessIO } from "../../src/runtime/process.ts";
+import { CLI_ARGV0, CLI_BROKERS, CLI_ROOT, CLI_RUNTIME, type CliResult, samsa } from "../support/cli_runner.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const main = join(root, "src/cli/main.ts");
-const g = globalThis as unknown as { Deno?: unknown; Bun?: unknown };
-const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
-const argv0: string[] = runtime === "deno" ? [process.execPath, "run", "-A", main] : [process.execPath, main];
-const brokers = kafkaBrokers().join(",");
+const root = CLI_ROOT;
+const runtime = CLI_RUNTIME;
+const argv0 = CLI_ARGV0;
+const brokers = CLI_BROKERS;
 const tmp = mkdtempSync(join(tmpdir(), "samsa-cli-review-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  killed: boolean;
-}
-
-function samsa(args: string[], opts: { input?: string | Uint8Array; timeoutMs?: number } = {}): Promise<Result> {
-  const env = { ...process.env, KAFKA_BROKERS: brokers, NO_COLOR: "1" } as Record<string, string>;
-  const started = Date.now();
-  const child = spawn(argv0[0], [...argv0.slice(1), ...args], { cwd: root, env, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "", stderr = "", killed = false;
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  child.stdout!.on("data", (c: string) => (stdout += c));
-  child.stderr!.on("data", (c: string) => (stderr += c));
-  child.stdin!.on("error", () => {});
-  child.stdin!.end(opts.input ?? "");
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => ((killed = true), child.kill("SIGKILL")), opts.timeoutMs ?? 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started, killed });
-    });
-  });
-}
+type Result = CliResult;
 
 const values = (s: string): string[] => s.split("\n").slice(0, -1);
 const noStack = (r: Result): void => assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace: ${r.stderr}`);

@@ -11,48 +11,17 @@ import process from "node:process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { kafkaBrokers, uniqueTopic, waitFor } from "../support/wait.ts";
+import { uniqueTopic, waitFor } from "../support/wait.ts";
 import { SASL_USERS, secretsDir, secureEndpoints } from "../support/secure.ts";
+import { CLI_ARGV0, CLI_BROKERS, CLI_ROOT, CLI_RUNTIME, type CliResult, samsa } from "../support/cli_runner.ts";
 import { unsecuredJwt } from "../../src/sasl/oauthbearer.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const main = join(root, "src/cli/main.ts");
-const g = globalThis as unknown as { Deno?: unknown; Bun?: unknown };
-const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
-const argv0: string[] = runtime === "deno" ? [process.execPath, "run", "-A", main] : [process.execPath, main];
-const brokers = kafkaBrokers().join(",");
+const root = CLI_ROOT;
+const runtime = CLI_RUNTIME;
+const argv0 = CLI_ARGV0;
+const brokers = CLI_BROKERS;
 const tmp = mkdtempSync(join(tmpdir(), "samsa-cli-"));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI with `args` (stdin: `input`), KAFKA_BROKERS set unless `env` overrides it. */
-function samsa(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, KAFKA_BROKERS: brokers, NO_COLOR: "1", ...opts.env };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const started = Date.now();
-  const child = spawn(argv0[0], [...argv0.slice(1), ...args], { cwd: root, env: env as Record<string, string>, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "", stderr = "";
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  child.stdout!.on("data", (c: string) => (stdout += c));
-  child.stderr!.on("data", (c: string) => (stderr += c));
-  child.stdin!.on("error", () => {});
-  child.stdin!.end(opts.input ?? "");
-  const limit = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), limit);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+type Result = CliResult;
 
 /** Starts the CLI without waiting: its stdout so far, and its exit. */
 function start(args: string[]): { stdout: () => string; stderr: () => string; signal: (s: "SIGINT" | "SIGTERM") => void; exited: Promise<number | null> } {
