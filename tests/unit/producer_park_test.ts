@@ -47,7 +47,7 @@ test("send() returns a promise once 64 messages wait for a new topic's metadata,
 });
 
 test("the promise resolves (never rejects) when the topic fails to load; its messages arrive on errors()", async () => {
-  await withGatedMetadata(async (c, p, open) => {
+  await withGatedMetadata(async (_c, p, open) => {
     const results = Array.from({ length: 70 }, (_, i) => p.send({ topic: "missing", value: `${i}` }));
     const wait = results[69];
     assert.ok(wait instanceof Promise);
