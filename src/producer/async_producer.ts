@@ -45,7 +45,7 @@ import {
   type ProducerInterceptor,
   type ProducerMessage,
 } from "./message.ts";
-import { newMurmur2Partitioner, type Partitioner } from "./partitioner.ts";
+import { newMurmur2Partitioner, type Partitioner, PICK, type PickingPartitioner } from "./partitioner.ts";
 import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch, type RecordGroup, sealedBytes } from "./partition_state.ts";
 import type { DoneHook } from "./record_set.ts";
 import { BrokerSink, type PartitionAnswer, type ProducerCore } from "./sink.ts";
@@ -91,6 +91,7 @@ interface TopicView {
   parts: PartitionState[];
   writable: PartitionState[];
   partitioner: Partitioner;
+  pick: PickingPartitioner[typeof PICK]; // the built-in partitioners' fast path
   consistent: boolean;
 }
 
@@ -525,10 +526,12 @@ export class AsyncProducer {
     try {
       // Sarama: a partitioner that needs consistency sees every partition; others only writable ones
       const choices = view.consistent || view.writable.length === 0 ? view.parts : view.writable;
-      const i = view.partitioner.partition(
-        { topic, key: keyBytes(msg.key), partition: msg.partition, valueSize: msg.value?.length ?? 0 },
-        choices.length,
-      );
+      const i = view.pick
+        ? view.pick(keyBytes(msg.key), msg.value?.length ?? 0, choices.length)
+        : view.partitioner.partition(
+          { topic, key: keyBytes(msg.key), partition: msg.partition, valueSize: msg.value?.length ?? 0 },
+          choices.length,
+        );
       if (!Number.isInteger(i) || i < 0 || i >= choices.length) {
         throw new SamsaError(`kafka: partitioner returned an invalid partition index ${i}`);
       }
@@ -568,7 +571,8 @@ export class AsyncProducer {
           throw this.client.topicError(topic) ?? kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
         }
         const partitioner = (this.config.producer.partitioner ?? newMurmur2Partitioner)(topic) as Partitioner;
-        const view: TopicView = { md, parts: [], writable: [], partitioner, consistent: partitioner.requiresConsistency() };
+        const pick = (partitioner as PickingPartitioner)[PICK];
+        const view: TopicView = { md, parts: [], writable: [], partitioner, pick, consistent: partitioner.requiresConsistency() };
         this.#topics.set(topic, this.#updateView(view, md));
         break;
       } catch (e) {

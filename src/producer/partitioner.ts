@@ -63,6 +63,18 @@ export interface Partitioner {
  */
 export type PartitionerConstructor = (topic: string) => Partitioner;
 
+/**
+ * @internal A built-in partitioner's choice from the key and value size alone, which the producer
+ * calls instead of `partition()`: no message object per record (a million records' worth of
+ * short-lived objects is most of what the producer itself allocates).
+ */
+export const PICK: unique symbol = Symbol("samsa.partitioner.pick");
+
+/** @internal A partitioner that may have a {@link PICK} fast path. */
+export interface PickingPartitioner extends Partitioner {
+  [PICK]?: (key: Uint8Array | null, valueSize: number, numPartitions: number) => number;
+}
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -166,9 +178,10 @@ function randomInt(n: number): number {
  * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newRandomPartitioner } });
  * ```
  */
-export const newRandomPartitioner: PartitionerConstructor = (): Partitioner => ({
+export const newRandomPartitioner: PartitionerConstructor = (): PickingPartitioner => ({
   partition: (_m, n) => randomInt(n),
   requiresConsistency: () => false,
+  [PICK]: (_key, _size, n) => randomInt(n),
 });
 
 /**
@@ -216,11 +229,14 @@ export const newManualPartitioner: PartitionerConstructor = (): Partitioner => (
 
 function keyed(hash: (key: Uint8Array, n: number) => number, nullKey: PartitionerConstructor): PartitionerConstructor {
   return (topic) => {
-    const fallback = nullKey(topic);
-    return {
+    const fallback = nullKey(topic) as PickingPartitioner;
+    const pickNull = fallback[PICK];
+    const out: PickingPartitioner = {
       partition: (m, n) => (m.key === null ? fallback.partition(m, n) : hash(m.key, n)),
       requiresConsistency: () => true,
     };
+    if (pickNull) out[PICK] = (key, size, n) => (key === null ? pickNull(null, size, n) : hash(key, n));
+    return out;
   };
 }
 
@@ -289,19 +305,22 @@ export function newStickyPartitioner(batchBytes: number = 16384): PartitionerCon
   return () => {
     let current = -1;
     let bytes = 0;
-    return {
-      partition: (m, n) => {
-        if (current < 0 || current >= n || bytes >= batchBytes) {
-          const prev = current;
-          current = randomInt(n);
-          if (n > 1 && current === prev) current = (current + 1) % n;
-          bytes = 0;
-        }
-        bytes += (m.valueSize ?? 0) + 1;
-        return current;
-      },
-      requiresConsistency: () => false,
+    const pick = (size: number, n: number): number => {
+      if (current < 0 || current >= n || bytes >= batchBytes) {
+        const prev = current;
+        current = randomInt(n);
+        if (n > 1 && current === prev) current = (current + 1) % n;
+        bytes = 0;
+      }
+      bytes += size + 1;
+      return current;
     };
+    const out: PickingPartitioner = {
+      partition: (m, n) => pick(m.valueSize ?? 0, n),
+      requiresConsistency: () => false,
+      [PICK]: (_key, size, n) => pick(size, n),
+    };
+    return out;
   };
 }
 

@@ -12,6 +12,8 @@ import {
   newReferenceHashPartitioner,
   newRoundRobinPartitioner,
   newStickyPartitioner,
+  PICK,
+  type PickingPartitioner,
 } from "../../src/producer/partitioner.ts";
 import { ErrInvalidPartition } from "../../src/errors.ts";
 
@@ -85,5 +87,31 @@ describe("partitioners", () => {
     for (let i = 0; i < 8; i++) assert.equal(s.partition({ topic: "t", key: null, valueSize: 10 }, 5), first);
     const later = Array.from({ length: 20 }, () => s.partition({ topic: "t", key: null, valueSize: 10 }, 5));
     assert.ok(later.some((p) => p !== first));
+  });
+});
+
+describe("the built-in partitioners' fast path (no message object per record)", () => {
+  const te = new TextEncoder();
+  test("keyed partitioners pick what partition() picks, key by key", () => {
+    for (const make of [newMurmur2Partitioner, newHashPartitioner, newReferenceHashPartitioner, newConsistentCRCHashPartitioner]) {
+      const p = make("t") as PickingPartitioner;
+      assert.equal(typeof p[PICK], "function");
+      for (let i = 0; i < 500; i++) {
+        const key = te.encode(`key-${i}`);
+        assert.equal(p[PICK]!(key, 10, 7), p.partition({ topic: "t", key, valueSize: 10 }, 7));
+      }
+    }
+  });
+  test("null keys stay sticky through the fast path: one partition per 16 KiB, then another", () => {
+    const p = newMurmur2Partitioner("t") as PickingPartitioner;
+    const picks = Array.from({ length: 1000 }, () => p[PICK]!(null, 99, 6));
+    const runs: number[] = [];
+    for (let i = 0; i < picks.length; i++) if (i === 0 || picks[i] !== picks[i - 1]) runs.push(i);
+    assert.deepEqual(runs.slice(0, 4), [0, 164, 328, 492], "a new partition every 16384 / (99 + 1) records");
+    assert.ok(picks.every((x) => x >= 0 && x < 6));
+  });
+  test("the manual and round-robin partitioners have no fast path (they need the message or their order)", () => {
+    assert.equal((newManualPartitioner("t") as PickingPartitioner)[PICK], undefined);
+    assert.equal((newRoundRobinPartitioner("t") as PickingPartitioner)[PICK], undefined);
   });
 });
