@@ -140,6 +140,7 @@ export class PartitionState {
   ackedAt = 0;
   #nextOrdinal = 0;
   #lastBatchSize = 16 * 1024;
+  #lastBatchCount = 64;
   #drained: Array<() => void> = [];
 
   /** @param topic the topic @param partition the partition */
@@ -187,7 +188,7 @@ export class PartitionState {
       // sized like the partition's last batch (+1/8), up to 64 KiB: few growth copies, and a
       // trickle to many partitions that once had large batches does not allocate large buffers
       const hint = Math.min(MAX_SIZE_HINT, this.#lastBatchSize + (this.#lastBatchSize >> 3));
-      d = { builder: new RecordBatchBuilder(hint), recs: new RecordSet(sentAt, generation) };
+      d = { builder: new RecordBatchBuilder(hint), recs: new RecordSet(sentAt, generation, this.#lastBatchCount) };
       this.drafts.push(d);
     }
     const n = d.builder.append(timestamp, msg.key, msg.value, msg.headers);
@@ -203,6 +204,7 @@ export class PartitionState {
     if (!d || d.recs.count > maxRecords) return undefined;
     this.drafts.shift();
     this.#lastBatchSize = d.builder.size;
+    this.#lastBatchCount = d.recs.count;
     this.queued -= d.recs.count;
     this.queuedBytes -= d.builder.size - 61;
     return d;

@@ -39,7 +39,7 @@ export class RecordSet {
   firstSentAt: number;
   /** The producer's flush generation of every record in the set. */
   readonly generation: number;
-  #shape: Uint8Array = new Uint8Array(64);
+  #shape: Uint8Array;
   // kept only when needed (sparse otherwise): the user's objects, their hooks, their metadata
   #msgs: Array<ProducerMessage | undefined> | undefined;
   #dones: Array<DoneHook | undefined> | undefined;
@@ -49,10 +49,14 @@ export class RecordSet {
   #mixed: boolean[][] | undefined;
   #timestamps: Float64Array | undefined; // of kept messages (a success reports it)
 
-  /** @param sentAt the first record's send time @param generation the flush generation */
-  constructor(sentAt: number, generation: number) {
+  /**
+   * @param sentAt the first record's send time @param generation the flush generation
+   * @param expected records the set will likely hold (its partition's last batch): one allocation, no growth
+   */
+  constructor(sentAt: number, generation: number, expected: number = 64) {
     this.firstSentAt = sentAt;
     this.generation = generation;
+    this.#shape = new Uint8Array(Math.min(Math.max(expected + (expected >> 3), 64), 1 << 20));
   }
 
   /** Adds a record; `keep` holds on to the message object itself (its result hands it back). */
