@@ -1,7 +1,17 @@
 /**
- * Snappy through `snappyjs`, with the xerial framing the Java client writes
- * (magic `82 53 4E 41 50 50 59 00`, version, compat, then length-prefixed blocks). Reading accepts
- * framed and raw snappy; the declared uncompressed length is checked before allocating.
+ * Snappy, with the xerial framing the Java client writes (magic `82 53 4E 41 50 50 59 00`,
+ * version, compat, then length-prefixed blocks of 32 KiB input). Reading accepts framed and raw
+ * snappy; the declared uncompressed length is checked before allocating.
+ *
+ * The compressor is the reference `CompressFragment` loop (google/snappy 1.1.0, which librdkafka
+ * bundles), making the same choices, so sizes stay within 0.03% of snappyjs's (a port of the same
+ * loop): fragments of at most 64 KiB, a 4-byte multiplicative hash into a 2^14-entry table (the
+ * reference's largest), skip acceleration while no match turns up (the step grows every 32 misses),
+ * 4-byte compares with clz32 on the xor to extend a match forward, copies of at most 64 bytes, and
+ * re-hashing at the end of a match. Table entries carry a generation, so the table is never cleared
+ * between blocks or calls (the reference clears it per fragment); four-byte loads go through a
+ * DataView (faster than assembling bytes in all three runtimes); frames are written into a reused
+ * scratch buffer, so one exact-size copy per call is the only allocation.
  *
  * Decompression is our own, bounds-checked: snappyjs's decoder reads a 4-byte literal length as a
  * signed int, so a corrupt block (length bytes `f0 ff ff ff`) moves its read position backwards
@@ -9,13 +19,7 @@
  *
  * @module
  */
-import snappyjs from "snappyjs";
 import { PacketDecodingError } from "../../errors.ts";
-
-// snappyjs returns the input's kind (Uint8Array in, Uint8Array out); its types say more
-const snappy = snappyjs as unknown as {
-  compress(b: Uint8Array): Uint8Array;
-};
 
 const XERIAL = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 const BLOCK = 32 * 1024;
@@ -100,28 +104,211 @@ function rawUncompress(b: Uint8Array, max: number): Uint8Array {
   return out;
 }
 
+// Snappy's own block limit: offsets stay below 65536, so copy-4 elements are never needed
+const FRAGMENT = 64 * 1024;
+// no match may start in the last 15 bytes of a fragment (the reference's kInputMarginBytes)
+const INPUT_MARGIN = 15;
+const HASH_LOG = 14;
+const HASH_SHIFT = 32 - HASH_LOG;
+const HASH_MUL = 0x1e35a7bd; // the reference's multiplicative hash of 4 bytes
+const SKIP_TRIGGER = 5; // the search step grows by one every 2^5 misses
+
+// Entries are `position + generation offset`; an entry below the current fragment's generation is
+// from an earlier fragment (or call) and is skipped, so the table never needs clearing. (A zeroed
+// entry in the reference offers the fragment's first position as a candidate; reading stale entries
+// as that made the output the reference's byte for byte, but compression ~6% slower for 0.003% in size.)
+const table = new Int32Array(1 << HASH_LOG);
+let generation = 1;
+
+/** The reference's worst case (MaxCompressedLength) for an `n`-byte block, varint included. */
+function bound(n: number): number {
+  return 32 + n + Math.floor(n / 6);
+}
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Writes the literal `src[from, to)` (non-empty) at `o`; returns the end position. */
+function emitLiteral(src: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
+  const n = to - from - 1;
+  if (n < 60) out[o++] = n << 2;
+  else if (n < 0x100) {
+    out[o++] = 60 << 2;
+    out[o++] = n;
+  } else if (n < 0x10000) {
+    out[o++] = 61 << 2;
+    out[o++] = n & 0xff;
+    out[o++] = n >>> 8;
+  } else if (n < 0x1000000) {
+    out[o++] = 62 << 2;
+    out[o++] = n & 0xff;
+    out[o++] = (n >>> 8) & 0xff;
+    out[o++] = n >>> 16;
+  } else {
+    out[o++] = 63 << 2;
+    out[o++] = n & 0xff;
+    out[o++] = (n >>> 8) & 0xff;
+    out[o++] = (n >>> 16) & 0xff;
+    out[o++] = n >>> 24;
+  }
+  out.set(src.subarray(from, to), o);
+  return o + n + 1;
+}
+
+/** Writes a copy of `len` (4-64) bytes from `offset` (1-65535) back at `o`; returns the end. */
+function emitCopyAtMost64(out: Uint8Array, o: number, offset: number, len: number): number {
+  if (len < 12 && offset < 2048) {
+    out[o] = 1 | ((len - 4) << 2) | ((offset >>> 8) << 5);
+    out[o + 1] = offset & 0xff;
+    return o + 2;
+  }
+  out[o] = 2 | ((len - 1) << 2);
+  out[o + 1] = offset & 0xff;
+  out[o + 2] = offset >>> 8;
+  return o + 3;
+}
+
+/**
+ * Compresses `src[s, e)` (at most 64 KiB) as snappy elements into `out` at `o`; returns the end
+ * position. `out` must hold `bound(e - s)` bytes from `o`; `dv` and `dout` view `src` and `out`.
+ */
+function compressFragment(src: Uint8Array, dv: DataView, s: number, e: number, out: Uint8Array, dout: DataView, o: number): number {
+  if (generation > 0x3fff0000) {
+    // keep position + offset within an int32: start over once in 2^30 bytes
+    table.fill(0);
+    generation = 1;
+  }
+  const gen = generation;
+  const off = gen - s; // table value = position + off
+  generation += e - s + 1;
+  let anchor = s; // the start of the bytes not yet emitted
+  if (e - s >= INPUT_MARGIN) {
+    const ipLimit = e - INPUT_MARGIN;
+    const wordEnd = e - 4; // the last position a 4-byte compare may load at
+    let ip = s + 1;
+    let nextHash = Math.imul(dv.getInt32(ip, true), HASH_MUL) >>> HASH_SHIFT;
+    fragment: for (;;) {
+      // find a 4-byte match, stepping faster the longer none turns up
+      let ref = -1;
+      let nextIp = ip;
+      let skip = 1 << SKIP_TRIGGER;
+      for (;;) {
+        ip = nextIp;
+        const h = nextHash;
+        nextIp = ip + (skip++ >> SKIP_TRIGGER);
+        if (nextIp > ipLimit) break;
+        nextHash = Math.imul(dv.getInt32(nextIp, true), HASH_MUL) >>> HASH_SHIFT;
+        const v = table[h];
+        table[h] = ip + off;
+        if (v >= gen && dv.getInt32(v - off, true) === dv.getInt32(ip, true)) {
+          ref = v - off;
+          break;
+        }
+      }
+      if (ref < 0) break; // no match before the end of the fragment
+      // the literal before it (never empty: the search starts a byte past the last emit). Runs
+      // that fit the tag go as 4-byte words, which may read and write up to 3 bytes past them:
+      // harmless, as the match's 4+ bytes follow in the input, and in the output what comes next
+      // overwrites them (or they lie past the end, which the length field or the final copy drops)
+      const lit = ip - anchor;
+      if (lit <= 60) {
+        out[o++] = (lit - 1) << 2;
+        for (let k = 0; k < lit; k += 4) dout.setInt32(o + k, dv.getInt32(anchor + k, true), true);
+        o += lit;
+      } else o = emitLiteral(src, anchor, ip, out, o);
+      for (;;) {
+        // extend the match forwards: 4 bytes at a time, bytewise in the last 3
+        let p = ip + 4;
+        let q = ref + 4;
+        let diff = 0;
+        while (p <= wordEnd && (diff = dv.getInt32(p, true) ^ dv.getInt32(q, true)) === 0) {
+          p += 4;
+          q += 4;
+        }
+        if (diff !== 0) p += (31 - Math.clz32(diff & -diff)) >>> 3; // the equal low (first) bytes of that word
+        else {
+          while (p < e && src[p] === src[q]) {
+            p++;
+            q++;
+          }
+        }
+        // copies of at most 64 bytes, the last one at least 4 (the reference's EmitCopy)
+        const offset = ip - ref;
+        let len = p - ip;
+        while (len >= 68) {
+          out[o] = 2 | (63 << 2);
+          out[o + 1] = offset & 0xff;
+          out[o + 2] = offset >>> 8;
+          o += 3;
+          len -= 64;
+        }
+        if (len > 64) {
+          o = emitCopyAtMost64(out, o, offset, 60);
+          len -= 60;
+        }
+        o = emitCopyAtMost64(out, o, offset, len);
+        ip = p;
+        anchor = ip;
+        if (ip >= ipLimit) break fragment;
+        table[Math.imul(dv.getInt32(ip - 1, true), HASH_MUL) >>> HASH_SHIFT] = ip - 1 + off;
+        // does another match start right here? then no literal in between
+        const h = Math.imul(dv.getInt32(ip, true), HASH_MUL) >>> HASH_SHIFT;
+        const v = table[h];
+        table[h] = ip + off;
+        if (v >= gen && dv.getInt32(v - off, true) === dv.getInt32(ip, true)) {
+          ref = v - off;
+          continue;
+        }
+        // no: search again from the next byte
+        ip++;
+        nextHash = Math.imul(dv.getInt32(ip, true), HASH_MUL) >>> HASH_SHIFT;
+        break;
+      }
+    }
+  }
+  return anchor < e ? emitLiteral(src, anchor, e, out, o) : o;
+}
+
+/** Compresses `src[s, e)` as one raw snappy block (uvarint length, fragments of 64 KiB) at `o`. */
+function compressBlock(src: Uint8Array, dv: DataView, s: number, e: number, out: Uint8Array, dout: DataView, o: number): number {
+  let n = e - s;
+  while (n >= 0x80) {
+    out[o++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[o++] = n;
+  for (let f = s; f < e; f += FRAGMENT) o = compressFragment(src, dv, f, Math.min(f + FRAGMENT, e), out, dout, o);
+  return o;
+}
+
+// compressed frames are written here, then copied out at their exact size
+const SCRATCH_KEEP = 2 * 1024 * 1024; // kept for frames up to this size (1 MB batches); larger ones get their own
+let scratch = new Uint8Array(0);
+
 /** Compresses with xerial framing (what Java producers write and every Kafka consumer reads). */
 export function snappyCompress(data: Uint8Array): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  let total = 16;
+  const blocks = Math.max(1, Math.ceil(data.length / BLOCK));
+  const need = 16 + blocks * (4 + bound(BLOCK));
+  let out = scratch;
+  if (out.length < need) {
+    out = new Uint8Array(need);
+    if (need <= SCRATCH_KEEP) scratch = out;
+  }
+  out.set(XERIAL, 0);
+  const dout = view(out);
+  dout.setInt32(8, 1);
+  dout.setInt32(12, 1);
+  const dv = view(data);
+  let o = 16;
+  // an empty input is still one (empty) block, as before
   for (let s = 0; s < data.length || s === 0; s += BLOCK) {
-    const c = snappy.compress(data.subarray(s, Math.min(s + BLOCK, data.length)));
-    blocks.push(c);
-    total += 4 + c.length;
+    const end = compressBlock(data, dv, s, Math.min(s + BLOCK, data.length), out, dout, o + 4);
+    dout.setInt32(o, end - o - 4);
+    o = end;
     if (data.length === 0) break;
   }
-  const out = new Uint8Array(total);
-  out.set(XERIAL, 0);
-  const v = new DataView(out.buffer);
-  v.setInt32(8, 1);
-  v.setInt32(12, 1);
-  let at = 16;
-  for (const c of blocks) {
-    v.setInt32(at, c.length);
-    out.set(c, at + 4);
-    at += 4 + c.length;
-  }
-  return out;
+  return out.slice(0, o);
 }
 
 /** Decompresses xerial-framed or raw snappy; PacketDecodingError past `maxOutput` or on corrupt input. */
