@@ -16,6 +16,13 @@
  * Decompression is our own, bounds-checked: snappyjs's decoder reads a 4-byte literal length as a
  * signed int, so a corrupt block (length bytes `f0 ff ff ff`) moves its read position backwards
  * and it loops forever; it also ignores copies that point before the output or past its end.
+ * Every block is written into one output buffer, sized from the blocks' declared lengths (checked
+ * against the cap first). Short literals and copies go as fixed runs of 4-byte words through a
+ * DataView (a shortcut for the common element: a literal or copy of at most 16 bytes, far from the
+ * block's ends), longer ones as word loops or `set`. A copy that overlaps its own output (offset
+ * under its length) repeats a pattern: 4-byte words are right for offsets of 4 or more, and a
+ * 1-3 byte pattern is copied from a whole number of periods back that is at least 4. Only at the
+ * very end of a block (no room for a word's overrun) do bytes go one by one, or by `copyWithin`.
  *
  * @module
  */
@@ -30,12 +37,15 @@ function isXerial(b: Uint8Array): boolean {
   return true;
 }
 
-// the uncompressed length a raw snappy block declares (its leading uvarint)
+// The uncompressed length a raw snappy block declares (its leading uvarint). Shifts for the first
+// 28 bits and a constant factor for the fifth byte, not `2 ** shift`: JSC types a power as a
+// double, and a double output position sent the decoder's DataView calls into a deoptimization
+// loop in Bun (decompression at a fifth of the speed).
 function declaredLength(b: Uint8Array, at: number, end: number): number {
   let v = 0;
   let shift = 0;
   for (let i = at; i < end && shift <= 28; i++, shift += 7) {
-    v += (b[i] & 0x7f) * 2 ** shift;
+    v += shift < 28 ? (b[i] & 0x7f) << shift : (b[i] & 0x7f) * 0x10000000;
     if (b[i] < 0x80) return v;
   }
   throw new PacketDecodingError("snappy: bad length header");
@@ -45,63 +55,130 @@ function corrupt(what: string): never {
   throw new PacketDecodingError(`snappy: corrupt block: ${what}`);
 }
 
-// A raw snappy block: uvarint length, then literal and copy elements, every one checked against
-// the input and the declared output (which must come out exactly).
-function rawUncompress(b: Uint8Array, max: number): Uint8Array {
-  const len = declaredLength(b, 0, b.length);
-  if (len > max) throw new PacketDecodingError("snappy: output exceeds the decompressed size limit");
-  let pos = 0;
-  while (b[pos] >= 0x80) pos++;
-  pos++;
-  const out = new Uint8Array(len);
-  let o = 0;
-  while (pos < b.length) {
-    const c = b[pos++];
+// the shortcut in decodeBlock needs this much input left in the block (a tag and up to 16 literal
+// bytes) and output room before the block's end (four 4-byte words)
+const FAST_IN = 17;
+const FAST_OUT = 16;
+
+/**
+ * Decodes the elements of one raw block, `src[pos, end)` (after its uvarint), into `out[base,
+ * oEnd)`, which they must fill exactly; copies may reach back to `base` only (blocks are
+ * independent). `ds` and `dout` view `src` and `out`. Four-byte stores may run up to 7 bytes past
+ * an element but never past `oEnd`: what follows in the block overwrites them (the final length
+ * check makes sure something does), and a copy only reads bytes before its own output or ones it
+ * has itself written already (forward 4-byte words, offset at least 4).
+ */
+function decodeBlock(src: Uint8Array, ds: DataView, pos: number, end: number, out: Uint8Array, dout: DataView, base: number, oEnd: number): void {
+  const fastIn = end - FAST_IN;
+  const fastOut = oEnd - FAST_OUT;
+  const wildSrc = src.length - 3; // a 4-byte load at `i` stays in `src` while i < wildSrc
+  let o = base;
+  while (pos < end) {
+    const c = src[pos];
     const tag = c & 3;
+    if (pos <= fastIn && o <= fastOut) {
+      // the common elements, far from both ends: the element's bytes lie in the block and 16
+      // bytes of output in it, so only a copy's offset is left to check
+      if (tag === 0) {
+        if (c < 16 << 2) { // a literal of 1-16 bytes: 8, or 16 past 8 (most are short)
+          dout.setInt32(o, ds.getInt32(pos + 1, true), true);
+          dout.setInt32(o + 4, ds.getInt32(pos + 5, true), true);
+          if (c >= 8 << 2) {
+            dout.setInt32(o + 8, ds.getInt32(pos + 9, true), true);
+            dout.setInt32(o + 12, ds.getInt32(pos + 13, true), true);
+          }
+          const n = (c >>> 2) + 1;
+          pos += n + 1;
+          o += n;
+          continue;
+        }
+      } else if (tag === 1) { // a copy of 4-11 bytes, offset under 2048: 8 bytes, or 12 past 8
+        const off = ((c >>> 5) << 8) | src[pos + 1];
+        if (off >= 4 && off <= o - base) {
+          const from = o - off;
+          dout.setInt32(o, dout.getInt32(from, true), true);
+          dout.setInt32(o + 4, dout.getInt32(from + 4, true), true);
+          if ((c & 0x1c) >= 5 << 2) dout.setInt32(o + 8, dout.getInt32(from + 8, true), true);
+          pos += 2;
+          o += ((c >>> 2) & 7) + 4;
+          continue;
+        }
+      } else if (tag === 2 && c < 16 << 2) { // a copy of 1-16 bytes, 2-byte offset: 8, or 16 past 8
+        const off = src[pos + 1] | (src[pos + 2] << 8);
+        if (off >= 4 && off <= o - base) {
+          const from = o - off;
+          dout.setInt32(o, dout.getInt32(from, true), true);
+          dout.setInt32(o + 4, dout.getInt32(from + 4, true), true);
+          if (c >= 8 << 2) {
+            dout.setInt32(o + 8, dout.getInt32(from + 8, true), true);
+            dout.setInt32(o + 12, dout.getInt32(from + 12, true), true);
+          }
+          pos += 3;
+          o += (c >>> 2) + 1;
+          continue;
+        }
+      }
+      // anything else (or a bad offset) takes the checked path below
+    }
+    pos++;
     if (tag === 0) { // literal: length - 1 in the tag, or in the 1-4 bytes after it
       let n = c >>> 2;
       if (n >= 60) {
         const extra = n - 59;
-        if (pos + extra > b.length) corrupt("truncated literal length");
-        n = 0;
-        for (let k = 0; k < extra; k++) n += b[pos + k] * 2 ** (8 * k);
+        if (pos + extra > end) corrupt("truncated literal length");
+        // little-endian, 1-4 bytes (a multiply for the top one, which may set bit 31; no `2 **`, as above)
+        n = src[pos];
+        if (extra > 1) n |= src[pos + 1] << 8;
+        if (extra > 2) n |= src[pos + 2] << 16;
+        if (extra > 3) n += src[pos + 3] * 0x1000000;
         pos += extra;
       }
       n += 1;
-      if (n > b.length - pos) corrupt("literal past the end of the input");
-      if (n > len - o) corrupt("literal past the declared length");
-      if (n < 32) for (let k = 0; k < n; k++) out[o + k] = b[pos + k];
-      else out.set(b.subarray(pos, pos + n), o);
+      if (n > end - pos) corrupt("literal past the end of the input");
+      if (n > oEnd - o) corrupt("literal past the declared length");
+      if (n <= 64 && pos + n <= wildSrc && o + n + 3 <= oEnd) {
+        for (let k = 0; k < n; k += 4) dout.setInt32(o + k, ds.getInt32(pos + k, true), true);
+      } else if (n < 16) for (let k = 0; k < n; k++) out[o + k] = src[pos + k];
+      else out.set(src.subarray(pos, pos + n), o);
       pos += n;
       o += n;
       continue;
     }
     let n: number, off: number;
     if (tag === 1) { // copy, 1-byte offset (+ 3 bits of the tag)
-      if (pos + 1 > b.length) corrupt("truncated copy");
+      if (pos + 1 > end) corrupt("truncated copy");
       n = ((c >>> 2) & 7) + 4;
-      off = ((c >>> 5) << 8) | b[pos];
+      off = ((c >>> 5) << 8) | src[pos];
       pos += 1;
     } else if (tag === 2) { // copy, 2-byte offset
-      if (pos + 2 > b.length) corrupt("truncated copy");
+      if (pos + 2 > end) corrupt("truncated copy");
       n = (c >>> 2) + 1;
-      off = b[pos] | (b[pos + 1] << 8);
+      off = src[pos] | (src[pos + 1] << 8);
       pos += 2;
     } else { // copy, 4-byte offset
-      if (pos + 4 > b.length) corrupt("truncated copy");
+      if (pos + 4 > end) corrupt("truncated copy");
       n = (c >>> 2) + 1;
-      off = (b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16)) + b[pos + 3] * 2 ** 24;
+      off = (src[pos] | (src[pos + 1] << 8) | (src[pos + 2] << 16)) + src[pos + 3] * 0x1000000;
       pos += 4;
     }
-    if (off === 0 || off > o) corrupt(`copy offset ${off} at output position ${o}`);
-    if (n > len - o) corrupt("copy past the declared length");
-    // byte by byte when short, or overlapping (off < n: a repeated pattern)
-    if (off >= n && n >= 32) out.copyWithin(o, o - off, o - off + n);
-    else for (let k = 0, from = o - off; k < n; k++) out[o + k] = out[from + k];
+    if (off === 0 || off > o - base) corrupt(`copy offset ${off} at output position ${o - base}`);
+    if (n > oEnd - o) corrupt("copy past the declared length");
+    const from = o - off;
+    if (off >= 4 && o + n + 3 <= oEnd) {
+      // forward 4-byte words: right even when the copy overlaps its own output by 4 or more
+      for (let k = 0; k < n; k += 4) dout.setInt32(o + k, dout.getInt32(from + k, true), true);
+    } else if (off < 4 && o + n + 3 <= oEnd) {
+      // a repeated pattern of 1-3 bytes (runs of zeros): its first 4 (period 3: 6) bytes one by
+      // one, then 4-byte words from that far back, a whole number of periods, so the same bytes
+      const d = off === 3 ? 6 : 4;
+      const head = n < d ? n : d;
+      for (let k = 0; k < head; k++) out[o + k] = out[from + k];
+      for (let k = d; k < n; k += 4) dout.setInt32(o + k, dout.getInt32(o + k - d, true), true);
+    } else if (off >= n && n >= 32) out.copyWithin(o, from, from + n);
+    else for (let k = 0; k < n; k++) out[o + k] = out[from + k]; // at the very end of the block
     o += n;
   }
-  if (o !== len) corrupt(`${o} bytes decoded, ${len} declared`);
-  return out;
+  if (o !== oEnd) corrupt(`${o - base} bytes decoded, ${oEnd - base} declared`);
 }
 
 // Snappy's own block limit: offsets stay below 65536, so copy-4 elements are never needed
@@ -311,29 +388,45 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
   return out.slice(0, o);
 }
 
+/** Where the uvarint at `at` (already read by declaredLength) ends. */
+function skipVarint(b: Uint8Array, at: number): number {
+  while (b[at] >= 0x80) at++;
+  return at + 1;
+}
+
 /** Decompresses xerial-framed or raw snappy; PacketDecodingError past `maxOutput` or on corrupt input. */
 export function snappyDecompress(data: Uint8Array, maxOutput: number): Uint8Array {
-  if (!isXerial(data)) return rawUncompress(data, maxOutput);
-  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const parts: Uint8Array[] = [];
+  const ds = view(data);
+  if (!isXerial(data)) {
+    const len = declaredLength(data, 0, data.length);
+    if (len > maxOutput) throw new PacketDecodingError("snappy: output exceeds the decompressed size limit");
+    const out = new Uint8Array(len);
+    decodeBlock(data, ds, skipVarint(data, 0), data.length, out, view(out), 0, len);
+    return out;
+  }
+  // first the frame: every block's bounds and declared length, so that the whole output is one
+  // buffer of the right size, checked against the cap before it is allocated
   let total = 0;
   let at = 16;
   while (at < data.length) {
     if (at + 4 > data.length) throw new PacketDecodingError("snappy: truncated xerial block length");
-    const n = v.getInt32(at);
+    const n = ds.getInt32(at);
     at += 4;
     if (n < 0 || at + n > data.length) throw new PacketDecodingError("snappy: bad xerial block length");
-    const part = rawUncompress(data.subarray(at, at + n), maxOutput - total);
-    parts.push(part);
-    total += part.length;
+    total += declaredLength(data, at, at + n);
+    if (total > maxOutput) throw new PacketDecodingError("snappy: output exceeds the decompressed size limit");
     at += n;
   }
-  if (parts.length === 1) return parts[0];
+  // then the blocks, each into its part of the output
   const out = new Uint8Array(total);
+  const dout = view(out);
   let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+  for (at = 16; at < data.length;) {
+    const end = at + 4 + ds.getInt32(at);
+    const len = declaredLength(data, at + 4, end);
+    decodeBlock(data, ds, skipVarint(data, at + 4), end, out, dout, o, o + len);
+    o += len;
+    at = end;
   }
   return out;
 }
