@@ -45,7 +45,7 @@ import {
   type ProducerInterceptor,
   type ProducerMessage,
 } from "./message.ts";
-import { newMurmur2Partitioner, type Partitioner, PICK, type PickingPartitioner } from "./partitioner.ts";
+import { newMurmur2Partitioner, type Partitioner, type Pick, pickOf } from "./partitioner.ts";
 import { PartitionState, type ProducerBatch, type ProducerIdAndEpoch, type RecordGroup, sealedBytes } from "./partition_state.ts";
 import type { DoneHook } from "./record_set.ts";
 import { BrokerSink, type PartitionAnswer, type ProducerCore } from "./sink.ts";
@@ -91,7 +91,7 @@ interface TopicView {
   parts: PartitionState[];
   writable: PartitionState[];
   partitioner: Partitioner;
-  pick: PickingPartitioner[typeof PICK]; // the built-in partitioners' fast path
+  pick: Pick | undefined; // the built-in partitioners' fast path
   consistent: boolean;
 }
 
@@ -571,7 +571,7 @@ export class AsyncProducer {
           throw this.client.topicError(topic) ?? kafkaError(KError.UnknownTopicOrPartition, `topic ${topic}`);
         }
         const partitioner = (this.config.producer.partitioner ?? newMurmur2Partitioner)(topic) as Partitioner;
-        const pick = (partitioner as PickingPartitioner)[PICK];
+        const pick = pickOf(partitioner);
         const view: TopicView = { md, parts: [], writable: [], partitioner, pick, consistent: partitioner.requiresConsistency() };
         this.#topics.set(topic, this.#updateView(view, md));
         break;

@@ -63,16 +63,27 @@ export interface Partitioner {
  */
 export type PartitionerConstructor = (topic: string) => Partitioner;
 
-/**
- * @internal A built-in partitioner's choice from the key and value size alone, which the producer
- * calls instead of `partition()`: no message object per record (a million records' worth of
- * short-lived objects is most of what the producer itself allocates).
- */
-export const PICK: unique symbol = Symbol("samsa.partitioner.pick");
+/** @internal A built-in partitioner's choice from the key and value size alone. */
+export type Pick = (key: Uint8Array | null, valueSize: number, numPartitions: number) => number;
 
-/** @internal A partitioner that may have a {@link PICK} fast path. */
-export interface PickingPartitioner extends Partitioner {
-  [PICK]?: (key: Uint8Array | null, valueSize: number, numPartitions: number) => number;
+// The built-in partitioners' fast paths, by partitioner object, with the partition() they stand
+// for: the producer calls the pick instead of partition() and allocates no message object per
+// record. Kept off the object itself, so a spread copy or a replaced partition() (a user's own
+// rule on top of a built-in) is never bypassed.
+const picks = new WeakMap<Partitioner, { partition: Partitioner["partition"]; pick: Pick }>();
+
+function withPick<P extends Partitioner>(p: P, pick: Pick): P {
+  picks.set(p, { partition: p.partition, pick });
+  return p;
+}
+
+/**
+ * @internal The fast path of a built-in partitioner, or `undefined` for any other (including one
+ * whose `partition` was replaced, or an object copied from a built-in).
+ */
+export function pickOf(p: Partitioner): Pick | undefined {
+  const f = picks.get(p);
+  return f && f.partition === p.partition ? f.pick : undefined;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -178,11 +189,11 @@ function randomInt(n: number): number {
  * const producer = await SyncProducer.connect(["127.0.0.1:9092"], { producer: { partitioner: newRandomPartitioner } });
  * ```
  */
-export const newRandomPartitioner: PartitionerConstructor = (): PickingPartitioner => ({
-  partition: (_m, n) => randomInt(n),
-  requiresConsistency: () => false,
-  [PICK]: (_key, _size, n) => randomInt(n),
-});
+export const newRandomPartitioner: PartitionerConstructor = (): Partitioner =>
+  withPick({
+    partition: (_m, n) => randomInt(n),
+    requiresConsistency: () => false,
+  }, (_key, _size, n) => randomInt(n));
 
 /**
  * Walks through the partitions one message at a time.
@@ -229,14 +240,13 @@ export const newManualPartitioner: PartitionerConstructor = (): Partitioner => (
 
 function keyed(hash: (key: Uint8Array, n: number) => number, nullKey: PartitionerConstructor): PartitionerConstructor {
   return (topic) => {
-    const fallback = nullKey(topic) as PickingPartitioner;
-    const pickNull = fallback[PICK];
-    const out: PickingPartitioner = {
+    const fallback = nullKey(topic);
+    const pickNull = pickOf(fallback);
+    const out: Partitioner = {
       partition: (m, n) => (m.key === null ? fallback.partition(m, n) : hash(m.key, n)),
       requiresConsistency: () => true,
     };
-    if (pickNull) out[PICK] = (key, size, n) => (key === null ? pickNull(null, size, n) : hash(key, n));
-    return out;
+    return pickNull ? withPick(out, (key, size, n) => (key === null ? pickNull(null, size, n) : hash(key, n))) : out;
   };
 }
 
@@ -315,12 +325,10 @@ export function newStickyPartitioner(batchBytes: number = 16384): PartitionerCon
       bytes += size + 1;
       return current;
     };
-    const out: PickingPartitioner = {
+    return withPick({
       partition: (m, n) => pick(m.valueSize ?? 0, n),
       requiresConsistency: () => false,
-      [PICK]: (_key, size, n) => pick(size, n),
-    };
-    return out;
+    }, (_key, size, n) => pick(size, n));
   };
 }
 
