@@ -153,13 +153,17 @@ describe("ClusterAdmin on the 3-node cluster", () => {
   test("preferred leader election elects the new preferred replica", skip, async () => {
     const t = await newTopic("cadm-elect", [[1, 2, 3]]);
     assert.equal((await replicasOf(t, 0)).leader, 1);
-    // same replicas, another order: the preferred replica becomes 2, the leader stays 1
+    // same replicas, another order: the preferred replica becomes 2, the leader stays 1 until an
+    // election, ours or the controller's own (the cluster checks leader imbalance every 5 s, so on
+    // a slow run it may get there first: then ours is not needed)
     const [r] = await admin.alterPartitionReassignments([{ topic: t, partition: 0, replicas: [2, 1, 3] }]);
     assert.equal(r.error, undefined, String(r.error));
     await waitFor(async () => (await replicasOf(t, 0)).replicas.join() === "2,1,3", 30_000, "replica order [2, 1, 3]");
-    assert.equal((await replicasOf(t, 0)).leader, 1, "reordering the replicas keeps the leader");
     const [elected] = await admin.electLeaders("preferred", [{ topic: t, partition: 0 }]);
-    assert.deepEqual(elected, { topic: t, partition: 0 }, String(elected.error));
+    if (elected.error) {
+      assert.equal(elected.error.errorName, "ELECTION_NOT_NEEDED", String(elected.error));
+      assert.equal((await replicasOf(t, 0)).leader, 2, "not needed only because the controller already elected broker 2");
+    } else assert.deepEqual(elected, { topic: t, partition: 0 });
     await waitFor(async () => (await replicasOf(t, 0)).leader === 2, 30_000, "broker 2 leads");
     const [again] = await admin.electLeaders("preferred", [{ topic: t, partition: 0 }]);
     assert.equal(again.error?.errorName, "ELECTION_NOT_NEEDED");
