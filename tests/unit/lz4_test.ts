@@ -4,6 +4,7 @@ import { lz4Compress, lz4Decompress, xxhash32 } from "../../src/protocol/compres
 import { compress, decompress } from "../../src/protocol/compression/mod.ts";
 import { PacketDecodingError } from "../../src/errors.ts";
 import { hex, toHex } from "../support/bytes.ts";
+import { random, rng } from "../support/seeded.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -20,22 +21,6 @@ const TOOL_B5_CONTENT_SIZE = "BCJNGGxQcBEBAAAAAADUHQEAAB8AAQD" + "/".repeat(365)
 // `lz4 -B6 -BX` of 300000 zeros
 const TOOL_B6_BLOCK_CHECKSUM = "BCJNGHRg2aMEAAAfAAEA" + "/".repeat(1568) + "X1AAAAAAABclNbAAAAAAwmLQ9Q==";
 
-// mulberry32: seeded bytes, so a failure reproduces
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = (n: number, seed = 1): Uint8Array => {
-  const r = rng(seed);
-  return new Uint8Array(n).map(() => r() * 256);
-};
 // text-like: a skewed alphabet, short and long repeats at every distance
 const text = (n: number, seed = 2): Uint8Array => {
   const r = rng(seed);

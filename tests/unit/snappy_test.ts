@@ -4,26 +4,11 @@ import { snappyCompress, snappyDecompress } from "../../src/protocol/compression
 import { compress, decompress } from "../../src/protocol/compression/mod.ts";
 import { PacketDecodingError } from "../../src/errors.ts";
 import { toHex } from "../support/bytes.ts";
+import { random, rng } from "../support/seeded.ts";
 
 const XERIAL_HEADER = "82534e41505059000000000100000001";
 const BLOCK = 32 * 1024;
 
-// mulberry32: seeded bytes, so a failure reproduces
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = (n: number, seed = 1): Uint8Array => {
-  const r = rng(seed);
-  return new Uint8Array(n).map(() => r() * 256);
-};
 // text-like: a skewed vocabulary, short and long repeats at every distance
 const text = (n: number, seed = 2): Uint8Array => {
   const r = rng(seed);
